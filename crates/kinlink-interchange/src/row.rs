@@ -1,0 +1,55 @@
+use serde::{Deserialize, Serialize};
+
+/// The header of the interchange format, in order.
+pub const COLUMNS: [&str; 16] = [
+    "id",
+    "given_name",
+    "family_name",
+    "other_names",
+    "sex",
+    "birth_date",
+    "birth_calendar",
+    "age_estimate",
+    "record_date",
+    "country_of_origin",
+    "place_of_origin",
+    "separation_date",
+    "separation_place",
+    "mother_name",
+    "father_name",
+    "languages",
+];
+
+/// One row exactly as it stands in the file: every cell is text, empty = missing.
+///
+/// Parsing into the domain (dates in their calendar, codes, ranges) happens in
+/// [`crate::convert`], where every failing cell is reported with its column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterchangeRow {
+    pub id: String,
+    pub given_name: String,
+    pub family_name: String,
+    /// Further names, `;`-separated.
+    pub other_names: String,
+    /// `F`, `M` or empty.
+    pub sex: String,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` in `birth_calendar`.
+    pub birth_date: String,
+    /// `gregorian` (default when empty), `solar_hijri`, `ethiopian` or `islamic`.
+    pub birth_calendar: String,
+    /// Age in years at `record_date`: `12`, `12.5` or a range `12-14`.
+    pub age_estimate: String,
+    /// `YYYY-MM-DD`, Gregorian: when the child was registered or sought.
+    pub record_date: String,
+    /// ISO 3166-1 alpha-2.
+    pub country_of_origin: String,
+    pub place_of_origin: String,
+    /// Partial Gregorian date.
+    pub separation_date: String,
+    pub separation_place: String,
+    pub mother_name: String,
+    pub father_name: String,
+    /// ISO 639-1 codes, `;`-separated.
+    pub languages: String,
+}
