@@ -1,0 +1,82 @@
+//! Storage for kinlink records.
+//!
+//! [`Store`] is the one interface the server and the CLI use; it deals in raw
+//! JSON bodies so that it stays object-safe (`Arc<dyn Store>`) and so that
+//! later layers (encryption at rest) wrap bodies in one place. [`Records`]
+//! gives the typed view: it only writes [`Validated`] records, which is how
+//! the "nothing unchecked is stored" invariant is enforced by types.
+//!
+//! The SQLite implementation is [`SqliteStore`]; PostgreSQL follows the same
+//! trait. SQL is plain (no ORM): sqlx with runtime-checked queries, so the
+//! build needs no database and both dialects stay visible and reviewable.
+
+mod error;
+mod records;
+mod sqlite;
+mod types;
+
+pub use error::StoreError;
+pub use records::{ImportItem, ImportOutcome, Records};
+pub use sqlite::SqliteStore;
+pub use types::{Actor, RawRecord, RawRevision, RecordMeta, Revision, StoredRecord};
+
+use async_trait::async_trait;
+use kinlink_core::{RecordId, RecordKind, RecordNumber};
+
+/// What a backend must do. Every write is atomic: it fully happens or not at all.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Insert a new record at version 1, minting its id and number.
+    async fn insert(
+        &self,
+        kind: RecordKind,
+        body: &str,
+        actor: &Actor,
+        external_id: Option<&str>,
+    ) -> Result<RecordMeta, StoreError>;
+
+    /// Replace the body of a record if it is still at `expected_version`.
+    /// A stale version is [`StoreError::Conflict`], never a silent overwrite.
+    async fn update(
+        &self,
+        kind: RecordKind,
+        id: RecordId,
+        expected_version: i64,
+        body: &str,
+        actor: &Actor,
+    ) -> Result<RecordMeta, StoreError>;
+
+    async fn get(&self, kind: RecordKind, id: RecordId) -> Result<Option<RawRecord>, StoreError>;
+
+    async fn get_by_number(
+        &self,
+        kind: RecordKind,
+        number: &RecordNumber,
+    ) -> Result<Option<RawRecord>, StoreError>;
+
+    /// Records of a kind in creation order, after `after` (keyset pagination).
+    async fn list(
+        &self,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> Result<Vec<RawRecord>, StoreError>;
+
+    async fn count(&self, kind: RecordKind) -> Result<u64, StoreError>;
+
+    /// Every version of a record, oldest first; empty if there is no such record.
+    async fn history(&self, kind: RecordKind, id: RecordId) -> Result<Vec<RawRevision>, StoreError>;
+
+    /// Insert or update many records keyed by external id, in one transaction:
+    /// a record whose body is unchanged is left alone, a changed one gets a
+    /// new version. Either all items are written or none.
+    async fn import(
+        &self,
+        kind: RecordKind,
+        items: &[ImportItem],
+        actor: &Actor,
+    ) -> Result<ImportOutcome, StoreError>;
+
+    /// Whether the database answers (for readiness probes).
+    async fn ping(&self) -> Result<(), StoreError>;
+}
