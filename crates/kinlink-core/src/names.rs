@@ -89,6 +89,10 @@ impl Script {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PersonName {
+    /// The whole name in one piece, when it is not known which part is which
+    /// (a relative's name given as "Fatima Hassan Ali").
+    #[serde(default)]
+    pub full: Option<WrittenName>,
     #[serde(default)]
     pub given: Option<WrittenName>,
     #[serde(default)]
@@ -102,14 +106,23 @@ pub struct PersonName {
 }
 
 impl PersonName {
+    /// A name known only as one piece of text.
+    pub fn full(name: WrittenName) -> Self {
+        Self {
+            full: Some(name),
+            ..Self::default()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.all().next().is_none()
     }
 
-    /// Every name part, given name first.
+    /// Every name part: the whole name, then given name first.
     pub fn all(&self) -> impl Iterator<Item = &WrittenName> {
-        self.given
+        self.full
             .iter()
+            .chain(self.given.iter())
             .chain(self.family.iter())
             .chain(self.other.iter())
             .chain(self.nicknames.iter())

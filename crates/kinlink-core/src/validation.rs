@@ -153,6 +153,9 @@ impl Checker {
     }
 
     pub fn person_name(&mut self, path: &str, name: &PersonName) {
+        if let Some(f) = &name.full {
+            self.written_name(&format!("{path}.full"), f);
+        }
         if let Some(g) = &name.given {
             self.written_name(&format!("{path}.given"), g);
         }

@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+
 /// The header of the interchange format, in order.
 pub const COLUMNS: [&str; 16] = [
     "id",
@@ -52,4 +53,68 @@ pub struct InterchangeRow {
     pub father_name: String,
     /// ISO 639-1 codes, `;`-separated.
     pub languages: String,
+}
+
+impl InterchangeRow {
+    /// Build a row from cells in [`COLUMNS`] order.
+    pub fn from_cells(cells: [String; COLUMNS.len()]) -> Self {
+        let [
+            id,
+            given_name,
+            family_name,
+            other_names,
+            sex,
+            birth_date,
+            birth_calendar,
+            age_estimate,
+            record_date,
+            country_of_origin,
+            place_of_origin,
+            separation_date,
+            separation_place,
+            mother_name,
+            father_name,
+            languages,
+        ] = cells;
+        Self {
+            id,
+            given_name,
+            family_name,
+            other_names,
+            sex,
+            birth_date,
+            birth_calendar,
+            age_estimate,
+            record_date,
+            country_of_origin,
+            place_of_origin,
+            separation_date,
+            separation_place,
+            mother_name,
+            father_name,
+            languages,
+        }
+    }
+
+    /// The cells in [`COLUMNS`] order.
+    pub fn cells(&self) -> [&str; COLUMNS.len()] {
+        [
+            &self.id,
+            &self.given_name,
+            &self.family_name,
+            &self.other_names,
+            &self.sex,
+            &self.birth_date,
+            &self.birth_calendar,
+            &self.age_estimate,
+            &self.record_date,
+            &self.country_of_origin,
+            &self.place_of_origin,
+            &self.separation_date,
+            &self.separation_place,
+            &self.mother_name,
+            &self.father_name,
+            &self.languages,
+        ]
+    }
 }
