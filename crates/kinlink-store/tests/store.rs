@@ -1,0 +1,205 @@
+//! The store contract, written once against `dyn Store` so that every backend
+//! runs the same suite (PostgreSQL joins when its implementation lands).
+
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate, Utc};
+use kinlink_core::{
+    Calendar, CalendarDate, ChildCase, ChildIdentity, PartialDate, PersonName, RecordKind, RecordNumber,
+    Validated, WrittenName,
+};
+use kinlink_store::{Actor, ImportItem, Records, SqliteStore, Store, StoreError};
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn case(given: &str) -> Validated<ChildCase> {
+    let child = ChildIdentity {
+        names: PersonName {
+            given: Some(WrittenName::new(given)),
+            ..Default::default()
+        },
+        date_of_birth: Some(CalendarDate::new(PartialDate::year_month(1395, 3), Calendar::SolarHijri)),
+        ..Default::default()
+    };
+    Validated::new(ChildCase { child, ..Default::default() }, today()).expect("valid fixture")
+}
+
+fn actor() -> Actor {
+    Actor::new("test")
+}
+
+async fn sqlite() -> (tempfile::TempDir, Arc<dyn Store>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path()).await.expect("opens");
+    (dir, Arc::new(store))
+}
+
+/// Runs one contract test against every backend.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (_dir, store) = super::sqlite().await;
+                    super::$name(store).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    creates_and_reads_with_numbers,
+    updates_with_versions_and_refuses_stale_ones,
+    keeps_every_revision,
+    lists_in_creation_order_with_keyset_pages,
+    imports_by_external_id_without_duplicates,
+    a_bad_import_writes_nothing,
+    kinds_do_not_mix,
+    concurrent_updates_of_one_version_let_exactly_one_win,
+);
+
+async fn creates_and_reads_with_numbers(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store);
+    let a = cases.create(case("Amina"), &actor()).await.expect("created");
+    let b = cases.create(case("أحمد"), &actor()).await.expect("created");
+    let year = Utc::now().year();
+    assert_eq!(a.meta.number, RecordNumber::new(RecordKind::ChildCase, year, 1));
+    assert_eq!(b.meta.number, RecordNumber::new(RecordKind::ChildCase, year, 2));
+    assert_eq!(a.meta.version, 1);
+    assert!(a.meta.id < b.meta.id, "UUIDv7 ids sort by creation");
+    let read = cases.get(b.meta.id).await.expect("reads").expect("exists");
+    assert_eq!(read, b);
+    assert_eq!(read.record.child.names.given.as_ref().map(|n| n.original.as_str()), Some("أحمد"));
+    let by_number = cases.get_by_number(&b.meta.number).await.expect("reads").expect("exists");
+    assert_eq!(by_number.meta.id, b.meta.id);
+    assert_eq!(cases.count().await.expect("counts"), 2);
+}
+
+async fn updates_with_versions_and_refuses_stale_ones(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store);
+    let created = cases.create(case("Amina"), &actor()).await.expect("created");
+    let id = created.meta.id;
+    let updated = cases.update(id, 1, case("Aminah"), &Actor::new("second")).await.expect("updated");
+    assert_eq!(updated.meta.version, 2);
+    assert_eq!(updated.meta.updated_by, "second");
+    assert_eq!(updated.meta.created_by, "test");
+    match cases.update(id, 1, case("Stale"), &actor()).await {
+        Err(StoreError::Conflict { expected: 1, current: 2 }) => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let now = cases.get(id).await.expect("reads").expect("exists");
+    assert_eq!(now.meta.version, 2);
+    assert_eq!(now.record, updated.record);
+    let missing = kinlink_core::RecordId::from_uuid(uuid::Uuid::now_v7());
+    assert!(matches!(
+        cases.update(missing, 1, case("Nobody"), &actor()).await,
+        Err(StoreError::NotFound { kind: RecordKind::ChildCase })
+    ));
+}
+
+async fn keeps_every_revision(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store);
+    let created = cases.create(case("Hawa"), &actor()).await.expect("created");
+    cases.update(created.meta.id, 1, case("Xawa"), &Actor::new("editor")).await.expect("updated");
+    let history = cases.history(created.meta.id).await.expect("history");
+    assert_eq!(history.iter().map(|r| r.version).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(history[0].changed_by, "test");
+    assert_eq!(history[1].changed_by, "editor");
+    let given = |i: usize| history[i].record.child.names.given.as_ref().map(|n| n.original.clone());
+    assert_eq!(given(0).as_deref(), Some("Hawa"));
+    assert_eq!(given(1).as_deref(), Some("Xawa"));
+}
+
+async fn lists_in_creation_order_with_keyset_pages(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store);
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        ids.push(cases.create(case(&format!("Child{i}")), &actor()).await.expect("created").meta.id);
+    }
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = cases.list(after, 3).await.expect("lists");
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|r| r.meta.id);
+        seen.extend(page.into_iter().map(|r| r.meta.id));
+    }
+    assert_eq!(seen, ids);
+}
+
+async fn imports_by_external_id_without_duplicates(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store);
+    let batch = vec![("C1".to_owned(), case("Amina")), ("C2".to_owned(), case("Ali"))];
+    let first = cases.import(&batch, &actor()).await.expect("imports");
+    assert_eq!((first.created, first.updated, first.unchanged), (2, 0, 0));
+    let again = cases.import(&batch, &actor()).await.expect("imports");
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
+    let changed = vec![("C1".to_owned(), case("Aamina")), ("C3".to_owned(), case("Nuur"))];
+    let third = cases.import(&changed, &actor()).await.expect("imports");
+    assert_eq!((third.created, third.updated, third.unchanged), (1, 1, 0));
+    assert_eq!(cases.count().await.expect("counts"), 3);
+    let all = cases.list(None, 10).await.expect("lists");
+    let c1 = all.iter().find(|r| r.meta.external_id.as_deref() == Some("C1")).expect("C1 kept");
+    assert_eq!(c1.meta.version, 2);
+    let numbers: Vec<u64> = all.iter().map(|r| r.meta.number.sequence()).collect();
+    assert_eq!(numbers, [1, 2, 3]);
+}
+
+async fn a_bad_import_writes_nothing(store: Arc<dyn Store>) {
+    let body = serde_json::to_string(case("Amina").as_ref()).expect("serialises");
+    let items = vec![
+        ImportItem { external_id: "C1".into(), body: body.clone() },
+        ImportItem { external_id: "C1".into(), body },
+    ];
+    assert!(matches!(
+        store.import(RecordKind::ChildCase, &items, &actor()).await,
+        Err(StoreError::DuplicateExternalId { index: 1 })
+    ));
+    assert_eq!(store.count(RecordKind::ChildCase).await.expect("counts"), 0);
+}
+
+async fn kinds_do_not_mix(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let created = cases.create(case("Amina"), &actor()).await.expect("created");
+    assert!(store.get(RecordKind::TracingRequest, created.meta.id).await.expect("reads").is_none());
+    assert!(store.history(RecordKind::TracingRequest, created.meta.id).await.expect("reads").is_empty());
+    assert_eq!(store.count(RecordKind::TracingRequest).await.expect("counts"), 0);
+}
+
+async fn concurrent_updates_of_one_version_let_exactly_one_win(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store);
+    let id = cases.create(case("Amina"), &actor()).await.expect("created").meta.id;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let cases = cases.clone();
+        tasks.push(tokio::spawn(async move { cases.update(id, 1, case(&format!("Writer{i}")), &Actor::new("w")).await }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        match task.await.expect("task ran") {
+            Ok(_) => won += 1,
+            Err(StoreError::Conflict { expected: 1, current: 2 }) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(cases.history(id).await.expect("history").len(), 2);
+}
+
+#[tokio::test]
+async fn sqlite_data_survives_reopening() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let id = {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.expect("opens"));
+        Records::<ChildCase>::new(store).create(case("Amina"), &actor()).await.expect("created").meta.id
+    };
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.expect("reopens"));
+    let read = Records::<ChildCase>::new(store).get(id).await.expect("reads");
+    assert!(read.is_some());
+}
