@@ -161,8 +161,15 @@ pub struct Place {
 
 impl Place {
     pub fn check(&mut self, checker: &mut Checker, path: &str) {
-        if self.locality.is_none() && self.admin_area.is_none() && self.country.is_none() && self.details.is_none() {
-            checker.fail(path, "give at least one of locality, admin_area, country, details; or leave the place out");
+        if self.locality.is_none()
+            && self.admin_area.is_none()
+            && self.country.is_none()
+            && self.details.is_none()
+        {
+            checker.fail(
+                path,
+                "give at least one of locality, admin_area, country, details; or leave the place out",
+            );
         }
         if let Some(l) = &self.locality {
             checker.written_name(&format!("{path}.locality"), l);
@@ -199,14 +206,21 @@ impl Contact {
             let digits = phone.chars().filter(char::is_ascii_digit).count();
             let allowed = |c: char| c.is_ascii_digit() || " +-().".contains(c);
             if !phone.chars().all(allowed) || digits < 5 {
-                checker.fail(p, "must be digits with optional + - ( ) . and spaces, at least 5 digits");
+                checker.fail(
+                    p,
+                    "must be digits with optional + - ( ) . and spaces, at least 5 digits",
+                );
             }
         }
         if let Some(email) = &self.email {
             let p = format!("{path}.email");
             checker.line(&p, email, 254);
             let parts: Vec<&str> = email.split('@').collect();
-            if parts.len() != 2 || parts[0].is_empty() || !parts[1].contains('.') || email.contains(char::is_whitespace) {
+            if parts.len() != 2
+                || parts[0].is_empty()
+                || !parts[1].contains('.')
+                || email.contains(char::is_whitespace)
+            {
                 checker.fail(p, "is not an e-mail address");
             }
         }
@@ -347,18 +361,26 @@ impl ChildIdentity {
         if let Some(p) = &mut self.place_of_origin {
             p.check(checker, &format!("{path}.place_of_origin"));
         }
-        checker.optional_line(&format!("{path}.ethnicity"), self.ethnicity.as_deref(), MAX_NAME_CHARS);
-        checker.optional_line(&format!("{path}.religion"), self.religion.as_deref(), MAX_NAME_CHARS);
+        checker.optional_line(
+            &format!("{path}.ethnicity"),
+            self.ethnicity.as_deref(),
+            MAX_NAME_CHARS,
+        );
+        checker.optional_line(
+            &format!("{path}.religion"),
+            self.religion.as_deref(),
+            MAX_NAME_CHARS,
+        );
         checker.languages(&format!("{path}.languages"), &mut self.languages);
         if let Some(sep) = &mut self.separation {
             let sep_path = format!("{path}.separation");
             if let Some(d) = &mut sep.date {
                 let date_path = format!("{sep_path}.date");
                 let separated = checker.calendar_date(&date_path, d);
-                if let (Some(born), Some(sep)) = (birth, separated) {
-                    if sep.latest < born.earliest {
-                        checker.fail(date_path, "is before the child's date of birth");
-                    }
+                if let (Some(born), Some(sep)) = (birth, separated)
+                    && sep.latest < born.earliest
+                {
+                    checker.fail(date_path, "is before the child's date of birth");
                 }
             }
             if let Some(p) = &mut sep.place {

@@ -79,7 +79,9 @@ mod tests {
 
     #[test]
     fn language_codes() {
-        for ok in ["ar", "fa", "ps", "ti", "so", "uk", "ru", "es", "fr", "ln", "sw", "AR"] {
+        for ok in [
+            "ar", "fa", "ps", "ti", "so", "uk", "ru", "es", "fr", "ln", "sw", "AR",
+        ] {
             assert!(LanguageCode::new(ok).is_valid(), "{ok}");
         }
         for bad in ["", "a", "ara", "xx", "zz"] {

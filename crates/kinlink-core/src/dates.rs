@@ -136,7 +136,10 @@ impl PartialDate {
         match calendar {
             Calendar::Gregorian => gregorian_span(*self),
             Calendar::SolarHijri => span_in(*self, Persian::new()),
-            Calendar::Ethiopian => span_in(*self, Ethiopian::new_with_era_style(EthiopianEraStyle::AmeteMihret)),
+            Calendar::Ethiopian => span_in(
+                *self,
+                Ethiopian::new_with_era_style(EthiopianEraStyle::AmeteMihret),
+            ),
             Calendar::Islamic => span_in(
                 *self,
                 Hijri::new_tabular(TabularAlgorithmLeapYears::TypeII, TabularAlgorithmEpoch::Friday),
@@ -153,11 +156,13 @@ impl PartialDate {
         )
         .map_err(|_| DateError::YearOutOfRange)?;
         let (y, m, d) = match calendar {
-            Calendar::Gregorian => return Ok(Self::full(date.year(), iso.month().ordinal, iso.day_of_month().0)),
+            Calendar::Gregorian => {
+                return Ok(Self::full(date.year(), iso.month().ordinal, iso.day_of_month().0));
+            }
             Calendar::SolarHijri => ymd(&iso.to_calendar(Persian::new())),
-            Calendar::Ethiopian => ymd(&iso.to_calendar(Ethiopian::new_with_era_style(
-                EthiopianEraStyle::AmeteMihret,
-            ))),
+            Calendar::Ethiopian => {
+                ymd(&iso.to_calendar(Ethiopian::new_with_era_style(EthiopianEraStyle::AmeteMihret)))
+            }
             Calendar::Islamic => ymd(&iso.to_calendar(Hijri::new_tabular(
                 TabularAlgorithmLeapYears::TypeII,
                 TabularAlgorithmEpoch::Friday,
@@ -168,7 +173,11 @@ impl PartialDate {
 }
 
 fn ymd<A: AsCalendar>(date: &Date<A>) -> (i32, u8, u8) {
-    (date.year().extended_year(), date.month().ordinal, date.day_of_month().0)
+    (
+        date.year().extended_year(),
+        date.month().ordinal,
+        date.day_of_month().0,
+    )
 }
 
 fn gregorian_span(date: PartialDate) -> Result<DateInterval, DateError> {
@@ -277,8 +286,12 @@ impl FromStr for PartialDate {
         if parts.next().is_some() {
             return Err(DateError::Syntax);
         }
-        let month = month.map(|m| u8::try_from(m).map_err(|_| DateError::MonthOutOfRange)).transpose()?;
-        let day = day.map(|d| u8::try_from(d).map_err(|_| DateError::DayOutOfRange)).transpose()?;
+        let month = month
+            .map(|m| u8::try_from(m).map_err(|_| DateError::MonthOutOfRange))
+            .transpose()?;
+        let day = day
+            .map(|d| u8::try_from(d).map_err(|_| DateError::DayOutOfRange))
+            .transpose()?;
         Ok(Self {
             year: i32::try_from(year).map_err(|_| DateError::Syntax)?,
             month,
@@ -306,7 +319,9 @@ impl utoipa::PartialSchema for PartialDate {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .pattern(Some(r"^\d{4}(-\d{2}(-\d{2})?)?$"))
-            .description(Some("YYYY, YYYY-MM or YYYY-MM-DD, read in the calendar given beside it"))
+            .description(Some(
+                "YYYY, YYYY-MM or YYYY-MM-DD, read in the calendar given beside it",
+            ))
             .examples(["1403-01", "2012", "2016-05-17"])
             .into()
     }
@@ -471,25 +486,52 @@ mod tests {
     #[test]
     fn known_solar_hijri_dates() {
         // Nowruz 1403 and 1404.
-        assert_eq!(exact(PartialDate::full(1403, 1, 1), Calendar::SolarHijri), d(2024, 3, 20));
-        assert_eq!(exact(PartialDate::full(1404, 1, 1), Calendar::SolarHijri), d(2025, 3, 21));
+        assert_eq!(
+            exact(PartialDate::full(1403, 1, 1), Calendar::SolarHijri),
+            d(2024, 3, 20)
+        );
+        assert_eq!(
+            exact(PartialDate::full(1404, 1, 1), Calendar::SolarHijri),
+            d(2025, 3, 21)
+        );
         // 1403 is a leap year: Esfand has 30 days and the year ends on 2025-03-20.
-        let year = PartialDate::year(1403).gregorian_interval(Calendar::SolarHijri).expect("valid");
-        assert_eq!(year, DateInterval { earliest: d(2024, 3, 20), latest: d(2025, 3, 20) });
+        let year = PartialDate::year(1403)
+            .gregorian_interval(Calendar::SolarHijri)
+            .expect("valid");
+        assert_eq!(
+            year,
+            DateInterval {
+                earliest: d(2024, 3, 20),
+                latest: d(2025, 3, 20)
+            }
+        );
         assert_eq!(year.days(), 366);
         // 22 Bahman 1357 = 1979-02-11.
-        assert_eq!(exact(PartialDate::full(1357, 11, 22), Calendar::SolarHijri), d(1979, 2, 11));
+        assert_eq!(
+            exact(PartialDate::full(1357, 11, 22), Calendar::SolarHijri),
+            d(1979, 2, 11)
+        );
     }
 
     #[test]
     fn known_ethiopian_dates() {
-        assert_eq!(exact(PartialDate::full(2017, 1, 1), Calendar::Ethiopian), d(2024, 9, 11));
+        assert_eq!(
+            exact(PartialDate::full(2017, 1, 1), Calendar::Ethiopian),
+            d(2024, 9, 11)
+        );
         // Ethiopian year 2016 began 2023-09-12 (the Gregorian year before a leap year).
-        assert_eq!(exact(PartialDate::full(2016, 1, 1), Calendar::Ethiopian), d(2023, 9, 12));
+        assert_eq!(
+            exact(PartialDate::full(2016, 1, 1), Calendar::Ethiopian),
+            d(2023, 9, 12)
+        );
         // The 13th month, Pagume, has 5 days, or 6 before the Gregorian leap year.
-        let pagume_2015 = PartialDate::year_month(2015, 13).gregorian_interval(Calendar::Ethiopian).expect("valid");
+        let pagume_2015 = PartialDate::year_month(2015, 13)
+            .gregorian_interval(Calendar::Ethiopian)
+            .expect("valid");
         assert_eq!(pagume_2015.days(), 6);
-        let pagume_2016 = PartialDate::year_month(2016, 13).gregorian_interval(Calendar::Ethiopian).expect("valid");
+        let pagume_2016 = PartialDate::year_month(2016, 13)
+            .gregorian_interval(Calendar::Ethiopian)
+            .expect("valid");
         assert_eq!(pagume_2016.days(), 5);
         assert_eq!(
             PartialDate::full(2016, 13, 6).gregorian_interval(Calendar::Ethiopian),
@@ -506,10 +548,18 @@ mod tests {
         // Civil tabular: 1 Muharram 1446 = 2024-07-08 (Umm al-Qura, by sighting,
         // began a day earlier), 1 Ramadan 1445 = 2024-03-11. Checked against the
         // textbook formula JD = d + ceil(29.5(m-1)) + 354(y-1) + floor((3+11y)/30) + 1948438.5.
-        assert_eq!(exact(PartialDate::full(1446, 1, 1), Calendar::Islamic), d(2024, 7, 8));
-        assert_eq!(exact(PartialDate::full(1445, 9, 1), Calendar::Islamic), d(2024, 3, 11));
+        assert_eq!(
+            exact(PartialDate::full(1446, 1, 1), Calendar::Islamic),
+            d(2024, 7, 8)
+        );
+        assert_eq!(
+            exact(PartialDate::full(1445, 9, 1), Calendar::Islamic),
+            d(2024, 3, 11)
+        );
         // Lunar months have 29 or 30 days.
-        let muharram = PartialDate::year_month(1446, 1).gregorian_interval(Calendar::Islamic).expect("valid");
+        let muharram = PartialDate::year_month(1446, 1)
+            .gregorian_interval(Calendar::Islamic)
+            .expect("valid");
         assert!((29..=30).contains(&muharram.days()));
         assert_eq!(
             PartialDate::full(1446, 2, 30).gregorian_interval(Calendar::Islamic),
@@ -520,10 +570,26 @@ mod tests {
 
     #[test]
     fn partial_gregorian_dates_are_their_whole_span() {
-        let y = PartialDate::year(2012).gregorian_interval(Calendar::Gregorian).expect("valid");
-        assert_eq!(y, DateInterval { earliest: d(2012, 1, 1), latest: d(2012, 12, 31) });
-        let m = PartialDate::year_month(2012, 2).gregorian_interval(Calendar::Gregorian).expect("valid");
-        assert_eq!(m, DateInterval { earliest: d(2012, 2, 1), latest: d(2012, 2, 29) });
+        let y = PartialDate::year(2012)
+            .gregorian_interval(Calendar::Gregorian)
+            .expect("valid");
+        assert_eq!(
+            y,
+            DateInterval {
+                earliest: d(2012, 1, 1),
+                latest: d(2012, 12, 31)
+            }
+        );
+        let m = PartialDate::year_month(2012, 2)
+            .gregorian_interval(Calendar::Gregorian)
+            .expect("valid");
+        assert_eq!(
+            m,
+            DateInterval {
+                earliest: d(2012, 2, 1),
+                latest: d(2012, 2, 29)
+            }
+        );
         assert_eq!(
             PartialDate::full(2013, 2, 29).gregorian_interval(Calendar::Gregorian),
             Err(DateError::DayOutOfRange)
@@ -535,7 +601,13 @@ mod tests {
         let mut date = CalendarDate::new(PartialDate::full(2014, 1, 1), Calendar::Gregorian);
         date.placeholder = true;
         date.normalise(d(2026, 1, 1)).expect("valid");
-        assert_eq!(date.gregorian, Some(DateInterval { earliest: d(2014, 1, 1), latest: d(2014, 12, 31) }));
+        assert_eq!(
+            date.gregorian,
+            Some(DateInterval {
+                earliest: d(2014, 1, 1),
+                latest: d(2014, 12, 31)
+            })
+        );
     }
 
     #[test]
@@ -548,10 +620,27 @@ mod tests {
     fn age_estimate_gives_birth_interval() {
         let est = AgeEstimate::new(12, 12, d(2026, 6, 15));
         let i = est.birth_interval().expect("valid");
-        assert_eq!(i, DateInterval { earliest: d(2013, 6, 16), latest: d(2014, 6, 15) });
-        let range = AgeEstimate::new(15, 17, d(2026, 6, 15)).birth_interval().expect("valid");
-        assert_eq!(range, DateInterval { earliest: d(2008, 6, 16), latest: d(2011, 6, 15) });
-        assert_eq!(AgeEstimate::new(17, 15, d(2026, 6, 15)).birth_interval(), Err(DateError::Inverted));
+        assert_eq!(
+            i,
+            DateInterval {
+                earliest: d(2013, 6, 16),
+                latest: d(2014, 6, 15)
+            }
+        );
+        let range = AgeEstimate::new(15, 17, d(2026, 6, 15))
+            .birth_interval()
+            .expect("valid");
+        assert_eq!(
+            range,
+            DateInterval {
+                earliest: d(2008, 6, 16),
+                latest: d(2011, 6, 15)
+            }
+        );
+        assert_eq!(
+            AgeEstimate::new(17, 15, d(2026, 6, 15)).birth_interval(),
+            Err(DateError::Inverted)
+        );
     }
 
     #[test]
@@ -559,7 +648,16 @@ mod tests {
         assert_eq!("2012".parse(), Ok(PartialDate::year(2012)));
         assert_eq!("1403-01".parse(), Ok(PartialDate::year_month(1403, 1)));
         assert_eq!("2012-02-29".parse(), Ok(PartialDate::full(2012, 2, 29)));
-        for bad in ["", "12", "2012-2", "2012-02-3", "2012/02/03", "2012-02-03-04", "abcd", "٢٠١٢"] {
+        for bad in [
+            "",
+            "12",
+            "2012-2",
+            "2012-02-3",
+            "2012/02/03",
+            "2012-02-03-04",
+            "abcd",
+            "٢٠١٢",
+        ] {
             assert_eq!(bad.parse::<PartialDate>(), Err(DateError::Syntax), "{bad:?}");
         }
     }

@@ -83,11 +83,7 @@ pub struct RecordNumber {
 
 impl RecordNumber {
     pub fn new(kind: RecordKind, year: i32, sequence: u64) -> Self {
-        Self {
-            kind,
-            year,
-            sequence,
-        }
+        Self { kind, year, sequence }
     }
     pub fn kind(&self) -> RecordKind {
         self.kind
@@ -120,8 +116,7 @@ impl FromStr for RecordNumber {
     type Err = RecordNumberError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut parts = s.trim().splitn(3, '-');
-        let (Some(prefix), Some(year), Some(seq)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(prefix), Some(year), Some(seq)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(RecordNumberError);
         };
         let kind = RecordKind::ALL
@@ -169,7 +164,14 @@ mod tests {
 
     #[test]
     fn malformed_record_numbers_are_refused() {
-        for bad in ["", "KL", "KL-2026", "XX-2026-000001", "KL-26-000001", "KL-2026-12a"] {
+        for bad in [
+            "",
+            "KL",
+            "KL-2026",
+            "XX-2026-000001",
+            "KL-26-000001",
+            "KL-2026-12a",
+        ] {
             assert!(bad.parse::<RecordNumber>().is_err(), "{bad}");
         }
     }

@@ -19,9 +19,8 @@ mod child;
 mod tracing;
 
 pub use child::{
-    Accompaniment, CareArrangement, CareArrangementKind, ChildCase, ChildIdentity, Contact,
-    FamilyMember, LifeStatus, Place, Relation, Separation, SeparationCause, Sex, TracingStatus,
-    Vulnerability,
+    Accompaniment, CareArrangement, CareArrangementKind, ChildCase, ChildIdentity, Contact, FamilyMember,
+    LifeStatus, Place, Relation, Separation, SeparationCause, Sex, TracingStatus, Vulnerability,
 };
 pub use codes::{CountryCode, LanguageCode};
 pub use dates::{AgeEstimate, Calendar, CalendarDate, DateError, DateInterval, PartialDate};

@@ -78,7 +78,13 @@ impl Script {
         if count == 0 {
             return Script::None;
         }
-        [Script::Latin, Script::Arabic, Script::Ethiopic, Script::Cyrillic, Script::Other][slot]
+        [
+            Script::Latin,
+            Script::Arabic,
+            Script::Ethiopic,
+            Script::Cyrillic,
+            Script::Other,
+        ][slot]
     }
 }
 
@@ -139,7 +145,11 @@ mod tests {
         assert_eq!(Script::of("José María"), Script::Latin);
         assert_eq!(Script::of("أحمد"), Script::Arabic);
         assert_eq!(Script::of("محمد"), Script::Arabic);
-        assert_eq!(Script::of("ګل احمد"), Script::Arabic, "Pashto letters are Arabic script");
+        assert_eq!(
+            Script::of("ګل احمد"),
+            Script::Arabic,
+            "Pashto letters are Arabic script"
+        );
         assert_eq!(Script::of("ተስፋይ"), Script::Ethiopic);
         assert_eq!(Script::of("Олександр"), Script::Cyrillic);
         assert_eq!(Script::of("李"), Script::Other);

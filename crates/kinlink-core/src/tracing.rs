@@ -57,7 +57,10 @@ impl Record for TracingRequest {
         if self.sought_children.is_empty() {
             checker.fail("sought_children", "name at least one sought child");
         } else if self.sought_children.len() > MAX_SOUGHT_CHILDREN {
-            checker.fail("sought_children", format!("at most {MAX_SOUGHT_CHILDREN} children per request"));
+            checker.fail(
+                "sought_children",
+                format!("at most {MAX_SOUGHT_CHILDREN} children per request"),
+            );
         }
         for (i, child) in self.sought_children.iter_mut().enumerate() {
             child.check(checker, &format!("sought_children[{i}]"));

@@ -109,9 +109,7 @@ impl Checker {
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(ValidationErrors {
-                errors: self.errors,
-            })
+            Err(ValidationErrors { errors: self.errors })
         }
     }
 
@@ -128,7 +126,10 @@ impl Checker {
 
     /// Free text: may span lines, bounded.
     pub fn text(&mut self, path: &str, text: &str) {
-        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
             self.fail(path, "must not contain control characters");
         } else if text.chars().count() > MAX_TEXT_CHARS {
             self.fail(path, format!("is longer than {MAX_TEXT_CHARS} characters"));
@@ -181,9 +182,17 @@ impl Checker {
         }
     }
 
-    pub fn age_estimate(&mut self, path: &str, estimate: &mut AgeEstimate, max_years: u8) -> Option<DateInterval> {
+    pub fn age_estimate(
+        &mut self,
+        path: &str,
+        estimate: &mut AgeEstimate,
+        max_years: u8,
+    ) -> Option<DateInterval> {
         if estimate.max_years > max_years {
-            self.fail(format!("{path}.max_years"), format!("must be at most {max_years}"));
+            self.fail(
+                format!("{path}.max_years"),
+                format!("must be at most {max_years}"),
+            );
             return None;
         }
         match estimate.normalise(self.today) {

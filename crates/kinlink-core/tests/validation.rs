@@ -18,7 +18,10 @@ fn afghan_child() -> ChildIdentity {
             family: Some(WrittenName::new("Ahmadzai")),
             ..Default::default()
         },
-        date_of_birth: Some(CalendarDate::new(PartialDate::full(1392, 5, 10), Calendar::SolarHijri)),
+        date_of_birth: Some(CalendarDate::new(
+            PartialDate::full(1392, 5, 10),
+            Calendar::SolarHijri,
+        )),
         country_of_origin: Some(CountryCode::new("af")),
         languages: vec![LanguageCode::new("PS"), LanguageCode::new("fa")],
         ..Default::default()
@@ -35,25 +38,40 @@ fn a_valid_case_gets_its_gregorian_interval_and_normalised_codes() {
     let dob = valid.child.date_of_birth.as_ref().expect("kept");
     let interval = dob.gregorian.expect("derived");
     // 10 Mordad 1392 SH = 2013-08-01.
-    assert_eq!(interval.earliest, NaiveDate::from_ymd_opt(2013, 8, 1).expect("valid"));
+    assert_eq!(
+        interval.earliest,
+        NaiveDate::from_ymd_opt(2013, 8, 1).expect("valid")
+    );
     assert_eq!(interval.earliest, interval.latest);
-    assert_eq!(valid.child.country_of_origin.as_ref().map(CountryCode::as_str), Some("AF"));
+    assert_eq!(
+        valid.child.country_of_origin.as_ref().map(CountryCode::as_str),
+        Some("AF")
+    );
     assert_eq!(valid.child.languages[0].as_str(), "ps");
     // The name is kept exactly as written.
-    assert_eq!(valid.child.names.given.as_ref().map(|n| n.original.as_str()), Some("احمد"));
+    assert_eq!(
+        valid.child.names.given.as_ref().map(|n| n.original.as_str()),
+        Some("احمد")
+    );
 }
 
 #[test]
 fn every_invalid_field_is_reported_with_its_path_and_without_its_value() {
     let mut child = afghan_child();
     child.names.given = Some(WrittenName::with_latin("Secretname\u{0007}", "ناصر"));
-    child.date_of_birth = Some(CalendarDate::new(PartialDate::full(1392, 13, 1), Calendar::SolarHijri));
+    child.date_of_birth = Some(CalendarDate::new(
+        PartialDate::full(1392, 13, 1),
+        Calendar::SolarHijri,
+    ));
     child.country_of_origin = Some(CountryCode::new("XX"));
     child.languages.push(LanguageCode::new("zz"));
-    child.family.push(FamilyMember::new(Relation::Mother, PersonName {
-        given: Some(WrittenName::new("   ")),
-        ..Default::default()
-    }));
+    child.family.push(FamilyMember::new(
+        Relation::Mother,
+        PersonName {
+            given: Some(WrittenName::new("   ")),
+            ..Default::default()
+        },
+    ));
     let case = ChildCase {
         child,
         recorded_on: NaiveDate::from_ymd_opt(2027, 1, 1),
@@ -74,7 +92,10 @@ fn every_invalid_field_is_reported_with_its_path_and_without_its_value() {
         ]
     );
     for e in &errors {
-        assert!(!e.message.contains("Secretname") && !e.message.contains("ناصر"), "{e:?}");
+        assert!(
+            !e.message.contains("Secretname") && !e.message.contains("ناصر"),
+            "{e:?}"
+        );
     }
 }
 
@@ -105,9 +126,15 @@ fn separation_before_birth_is_refused() {
         place: None,
         cause: None,
     });
-    let errors = Validated::new(ChildCase { child, ..Default::default() }, today())
-        .expect_err("invalid")
-        .errors;
+    let errors = Validated::new(
+        ChildCase {
+            child,
+            ..Default::default()
+        },
+        today(),
+    )
+    .expect_err("invalid")
+    .errors;
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].path, "child.separation.date");
 }

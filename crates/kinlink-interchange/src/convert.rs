@@ -53,10 +53,13 @@ impl<'a> RowReader<'a> {
     }
 
     fn calendar(&mut self) -> Calendar {
-        self.row.birth_calendar.parse().unwrap_or_else(|e: kinlink_core::DateError| {
-            self.fail("birth_calendar", e.to_string());
-            Calendar::Gregorian
-        })
+        self.row
+            .birth_calendar
+            .parse()
+            .unwrap_or_else(|e: kinlink_core::DateError| {
+                self.fail("birth_calendar", e.to_string());
+                Calendar::Gregorian
+            })
     }
 
     fn partial_date(&mut self, column: &str, cell: &str, calendar: Calendar) -> Option<CalendarDate> {
@@ -112,7 +115,10 @@ impl<'a> RowReader<'a> {
             return None;
         };
         let Some(at) = at else {
-            self.fail("age_estimate", "an age estimate needs the record_date it refers to");
+            self.fail(
+                "age_estimate",
+                "an age estimate needs the record_date it refers to",
+            );
             return None;
         };
         Some(AgeEstimate::new(min, max, at))
@@ -145,7 +151,7 @@ impl<'a> RowReader<'a> {
         let age_estimate = self.age_estimate(recorded_on);
         let separation_date = self.partial_date("separation_date", &row.separation_date, Calendar::Gregorian);
         let separation_place = Self::place(&row.separation_place);
-        let separation = (separation_date.is_some() || separation_place.is_some()).then(|| Separation {
+        let separation = (separation_date.is_some() || separation_place.is_some()).then_some(Separation {
             date: separation_date,
             place: separation_place,
             cause: None,
@@ -176,10 +182,12 @@ impl<'a> RowReader<'a> {
         if self.row.id.is_empty() {
             self.fail("id", "every row needs an id");
         } else if self.row.id.chars().count() > MAX_ID_CHARS || self.row.id.chars().any(char::is_control) {
-            self.fail("id", format!("must be at most {MAX_ID_CHARS} printable characters"));
+            self.fail(
+                "id",
+                format!("must be at most {MAX_ID_CHARS} printable characters"),
+            );
         }
     }
-
 }
 
 /// Read a row as a child case, not yet validated as a whole. Cells that could
@@ -223,7 +231,10 @@ pub fn request_from_row(row: &InterchangeRow, number: usize) -> (TracingRequest,
             location: None,
         })
         .unwrap_or_else(|| {
-            reader.fail("mother_name", "a tracing request needs the inquirer's name in mother_name or father_name");
+            reader.fail(
+                "mother_name",
+                "a tracing request needs the inquirer's name in mother_name or father_name",
+            );
             Inquirer {
                 names: PersonName::default(),
                 relation: Relation::Other,
@@ -327,7 +338,10 @@ fn parse_all<T: kinlink_core::Record>(
 
 /// Parse and validate every row as a child case; returns the valid records
 /// keyed by their `id` and every error found.
-pub fn parse_cases(rows: &[InterchangeRow], today: NaiveDate) -> (Vec<(String, Validated<ChildCase>)>, Vec<RowError>) {
+pub fn parse_cases(
+    rows: &[InterchangeRow],
+    today: NaiveDate,
+) -> (Vec<(String, Validated<ChildCase>)>, Vec<RowError>) {
     parse_all(rows, today, case_from_row, |c| &c.child.family)
 }
 
@@ -361,7 +375,12 @@ fn full_name(names: &PersonName) -> String {
 }
 
 fn identity_row(id: String, child: &ChildIdentity, recorded_on: Option<NaiveDate>) -> InterchangeRow {
-    let parent = |relation| child.relative(relation).map(|m| full_name(&m.names)).unwrap_or_default();
+    let parent = |relation| {
+        child
+            .relative(relation)
+            .map(|m| full_name(&m.names))
+            .unwrap_or_default()
+    };
     let (birth_date, birth_calendar) = match &child.date_of_birth {
         Some(d) if d.calendar == Calendar::Gregorian => (d.value.to_string(), String::new()),
         Some(d) => (d.value.to_string(), d.calendar.as_str().to_owned()),
@@ -373,7 +392,13 @@ fn identity_row(id: String, child: &ChildIdentity, recorded_on: Option<NaiveDate
         id,
         given_name: text(child.names.given.as_ref()),
         family_name: text(child.names.family.as_ref()),
-        other_names: child.names.other.iter().map(|n| n.original.as_str()).collect::<Vec<_>>().join(";"),
+        other_names: child
+            .names
+            .other
+            .iter()
+            .map(|n| n.original.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
         sex: match child.sex {
             Sex::Female => "F",
             Sex::Male => "M",
@@ -394,17 +419,30 @@ fn identity_row(id: String, child: &ChildIdentity, recorded_on: Option<NaiveDate
             })
             .unwrap_or_default(),
         record_date: record_date.map(|d| d.to_string()).unwrap_or_default(),
-        country_of_origin: child.country_of_origin.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+        country_of_origin: child
+            .country_of_origin
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
         place_of_origin: text(child.place_of_origin.as_ref().and_then(|p| p.locality.as_ref())),
         separation_date: separation
             .and_then(|s| s.date.as_ref())
             .filter(|d| d.calendar == Calendar::Gregorian)
             .map(|d| d.value.to_string())
             .unwrap_or_default(),
-        separation_place: text(separation.and_then(|s| s.place.as_ref()).and_then(|p| p.locality.as_ref())),
+        separation_place: text(
+            separation
+                .and_then(|s| s.place.as_ref())
+                .and_then(|p| p.locality.as_ref()),
+        ),
         mother_name: parent(Relation::Mother),
         father_name: parent(Relation::Father),
-        languages: child.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(";"),
+        languages: child
+            .languages
+            .iter()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
     }
 }
 
@@ -422,7 +460,11 @@ pub fn row_from_request(id: String, request: &TracingRequest) -> Vec<Interchange
         .iter()
         .enumerate()
         .map(|(i, child)| {
-            let row_id = if i == 0 { id.clone() } else { format!("{id}#{}", i + 1) };
+            let row_id = if i == 0 {
+                id.clone()
+            } else {
+                format!("{id}#{}", i + 1)
+            };
             let mut row = identity_row(row_id, child, request.recorded_on);
             let inquirer = full_name(&request.inquirer.names);
             match request.inquirer.relation {
@@ -440,7 +482,10 @@ pub fn write_case_rows<W: Write>(
     writer: W,
     records: impl IntoIterator<Item = (String, ChildCase)>,
 ) -> Result<(), csv::Error> {
-    write_rows(writer, records.into_iter().map(|(id, case)| row_from_case(id, &case)))
+    write_rows(
+        writer,
+        records.into_iter().map(|(id, case)| row_from_case(id, &case)),
+    )
 }
 
 /// Write tracing requests in the interchange format.
@@ -450,6 +495,8 @@ pub fn write_request_rows<W: Write>(
 ) -> Result<(), csv::Error> {
     write_rows(
         writer,
-        records.into_iter().flat_map(|(id, request)| row_from_request(id, &request)),
+        records
+            .into_iter()
+            .flat_map(|(id, request)| row_from_request(id, &request)),
     )
 }

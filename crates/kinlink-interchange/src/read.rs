@@ -82,7 +82,9 @@ pub fn read_rows<R: Read>(reader: R) -> Result<Vec<InterchangeRow>, ReadError> {
 /// csv's messages describe structure (field counts, UTF-8 positions), not content.
 fn malformed(row: usize, e: &csv::Error) -> ReadError {
     let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("has {len} cells where the header has {expected_len}")
         }
         csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".to_owned(),
@@ -111,12 +113,17 @@ impl<W: Write> RowWriter<W> {
 
     /// Flush and return the inner writer.
     pub fn finish(self) -> Result<W, csv::Error> {
-        self.csv.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        self.csv
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))
     }
 }
 
 /// Write rows with the standard header.
-pub fn write_rows<W: Write>(writer: W, rows: impl IntoIterator<Item = InterchangeRow>) -> Result<(), csv::Error> {
+pub fn write_rows<W: Write>(
+    writer: W,
+    rows: impl IntoIterator<Item = InterchangeRow>,
+) -> Result<(), csv::Error> {
     let mut out = RowWriter::new(writer)?;
     for row in rows {
         out.write(&row)?;

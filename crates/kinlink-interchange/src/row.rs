@@ -1,6 +1,5 @@
 use serde::{Deserialize, Serialize};
 
-
 /// The header of the interchange format, in order.
 pub const COLUMNS: [&str; 16] = [
     "id",

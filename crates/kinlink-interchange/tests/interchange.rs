@@ -29,12 +29,18 @@ fn reads_names_in_their_script_and_dates_in_their_calendar() {
     assert_eq!(valid.len(), 3);
     let (id, first) = &valid[0];
     assert_eq!(id, "C1");
-    assert_eq!(first.child.names.given.as_ref().map(|n| n.original.as_str()), Some("احمد"));
+    assert_eq!(
+        first.child.names.given.as_ref().map(|n| n.original.as_str()),
+        Some("احمد")
+    );
     let dob = first.child.date_of_birth.as_ref().expect("dob");
     assert_eq!(dob.calendar, Calendar::SolarHijri);
     let span = dob.gregorian.expect("derived");
     // Mordad 1392 = 2013-07-23 .. 2013-08-22.
-    assert_eq!(span.earliest, NaiveDate::from_ymd_opt(2013, 7, 23).expect("valid"));
+    assert_eq!(
+        span.earliest,
+        NaiveDate::from_ymd_opt(2013, 7, 23).expect("valid")
+    );
     assert_eq!(span.latest, NaiveDate::from_ymd_opt(2013, 8, 22).expect("valid"));
     assert_eq!(first.child.sex, Sex::Male);
     assert_eq!(first.child.family[0].relation, Relation::Mother);
@@ -96,7 +102,11 @@ fn rows_survive_a_round_trip() {
     let (valid, errors) = parse_cases(&input, today());
     assert!(errors.is_empty(), "{errors:?}");
     let mut out = Vec::new();
-    write_case_rows(&mut out, valid.iter().map(|(id, c)| (id.clone(), c.as_ref().clone()))).expect("writes");
+    write_case_rows(
+        &mut out,
+        valid.iter().map(|(id, c)| (id.clone(), c.as_ref().clone())),
+    )
+    .expect("writes");
     let again = read_rows(out.as_slice()).expect("re-reads");
     assert_eq!(again, input);
     assert_eq!(row_from_case("C1".into(), &valid[0].1), input[0]);
@@ -104,20 +114,35 @@ fn rows_survive_a_round_trip() {
     let requests = rows("R1,Maxamed,Cabdi,,M,2011,,,2026-10-01,SO,Kismaayo,,,,Cabdi Xasan,so\n");
     let (valid, _) = parse_requests(&requests, today());
     let mut out = Vec::new();
-    write_request_rows(&mut out, valid.iter().map(|(id, r)| (id.clone(), r.as_ref().clone()))).expect("writes");
+    write_request_rows(
+        &mut out,
+        valid.iter().map(|(id, r)| (id.clone(), r.as_ref().clone())),
+    )
+    .expect("writes");
     assert_eq!(read_rows(out.as_slice()).expect("re-reads"), requests);
 }
 
 #[test]
 fn header_problems_are_refused() {
-    assert!(matches!(read_rows("id,given_nmae\nC1,Ali\n".as_bytes()), Err(ReadError::UnknownColumn(c)) if c == "given_nmae"));
-    assert!(matches!(read_rows("given_name\nAli\n".as_bytes()), Err(ReadError::NoIdColumn)));
-    assert!(matches!(read_rows("id,id\n1,2\n".as_bytes()), Err(ReadError::DuplicateColumn(_))));
+    assert!(
+        matches!(read_rows("id,given_nmae\nC1,Ali\n".as_bytes()), Err(ReadError::UnknownColumn(c)) if c == "given_nmae")
+    );
+    assert!(matches!(
+        read_rows("given_name\nAli\n".as_bytes()),
+        Err(ReadError::NoIdColumn)
+    ));
+    assert!(matches!(
+        read_rows("id,id\n1,2\n".as_bytes()),
+        Err(ReadError::DuplicateColumn(_))
+    ));
     assert!(matches!(
         read_rows("id,given_name\nC1,Ali,extra\n".as_bytes()),
         Err(ReadError::Malformed { row: 2, .. })
     ));
     // Columns may come in any order or be left out.
     let short = read_rows("given_name,id\nAli,C9\n".as_bytes()).expect("readable");
-    assert_eq!((short[0].id.as_str(), short[0].given_name.as_str()), ("C9", "Ali"));
+    assert_eq!(
+        (short[0].id.as_str(), short[0].given_name.as_str()),
+        ("C9", "Ali")
+    );
 }

@@ -46,11 +46,7 @@ impl<T: Record> Records<T> {
         }
     }
 
-    pub async fn create(
-        &self,
-        record: Validated<T>,
-        actor: &Actor,
-    ) -> Result<StoredRecord<T>, StoreError> {
+    pub async fn create(&self, record: Validated<T>, actor: &Actor) -> Result<StoredRecord<T>, StoreError> {
         let body = serde_json::to_string(record.as_ref())?;
         let meta = self.store.insert(T::KIND, &body, actor, None).await?;
         Ok(StoredRecord {
@@ -67,7 +63,10 @@ impl<T: Record> Records<T> {
         actor: &Actor,
     ) -> Result<StoredRecord<T>, StoreError> {
         let body = serde_json::to_string(record.as_ref())?;
-        let meta = self.store.update(T::KIND, id, expected_version, &body, actor).await?;
+        let meta = self
+            .store
+            .update(T::KIND, id, expected_version, &body, actor)
+            .await?;
         Ok(StoredRecord {
             meta,
             record: record.into_inner(),
@@ -82,10 +81,18 @@ impl<T: Record> Records<T> {
         if number.kind() != T::KIND {
             return Ok(None);
         }
-        self.store.get_by_number(T::KIND, number).await?.map(decode).transpose()
+        self.store
+            .get_by_number(T::KIND, number)
+            .await?
+            .map(decode)
+            .transpose()
     }
 
-    pub async fn list(&self, after: Option<RecordId>, limit: u32) -> Result<Vec<StoredRecord<T>>, StoreError> {
+    pub async fn list(
+        &self,
+        after: Option<RecordId>,
+        limit: u32,
+    ) -> Result<Vec<StoredRecord<T>>, StoreError> {
         self.store
             .list(T::KIND, after, limit)
             .await?
@@ -128,7 +135,10 @@ impl<T: Record> Records<T> {
 
 fn decode<T: Record>(raw: RawRecord) -> Result<StoredRecord<T>, StoreError> {
     let record = serde_json::from_str(&raw.body).map_err(|e| corrupt(raw.meta.id, &e))?;
-    Ok(StoredRecord { meta: raw.meta, record })
+    Ok(StoredRecord {
+        meta: raw.meta,
+        record,
+    })
 }
 
 fn decode_revision<T: Record>(id: RecordId, raw: RawRevision) -> Result<Revision<T>, StoreError> {
@@ -146,6 +156,11 @@ fn decode_revision<T: Record>(id: RecordId, raw: RawRevision) -> Result<Revision
 fn corrupt(id: RecordId, e: &serde_json::Error) -> StoreError {
     StoreError::Corrupt {
         id: id.to_string(),
-        reason: format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column()),
+        reason: format!(
+            "{:?} error at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
     }
 }

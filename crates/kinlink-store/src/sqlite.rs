@@ -7,7 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, Utc};
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
@@ -20,8 +22,7 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "kinlink.sqlite";
 
-const META_COLUMNS: &str =
-    "id, number, version, created_at, created_by, updated_at, updated_by, external_id";
+const META_COLUMNS: &str = "id, number, version, created_at, created_by, updated_at, updated_by, external_id";
 
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -188,11 +189,12 @@ async fn update_record(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else {
-        let current: Option<i64> = sqlx::query_scalar("SELECT version FROM records WHERE id = ?1 AND kind = ?2")
-            .bind(&id_text)
-            .bind(kind.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM records WHERE id = ?1 AND kind = ?2")
+                .bind(&id_text)
+                .bind(kind.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
         return Err(match current {
             None => StoreError::NotFound { kind },
             Some(current) => StoreError::Conflict {
@@ -239,14 +241,16 @@ impl Store for SqliteStore {
     }
 
     async fn get(&self, kind: RecordKind, id: RecordId) -> Result<Option<RawRecord>, StoreError> {
-        sqlx::query(&format!("SELECT {META_COLUMNS}, body FROM records WHERE id = ?1 AND kind = ?2"))
-            .bind(id.to_string())
-            .bind(kind.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(record_from_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {META_COLUMNS}, body FROM records WHERE id = ?1 AND kind = ?2"
+        ))
+        .bind(id.to_string())
+        .bind(kind.as_str())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(record_from_row)
+        .transpose()
     }
 
     async fn get_by_number(
@@ -254,14 +258,16 @@ impl Store for SqliteStore {
         kind: RecordKind,
         number: &RecordNumber,
     ) -> Result<Option<RawRecord>, StoreError> {
-        sqlx::query(&format!("SELECT {META_COLUMNS}, body FROM records WHERE number = ?1 AND kind = ?2"))
-            .bind(number.to_string())
-            .bind(kind.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(record_from_row)
-            .transpose()
+        sqlx::query(&format!(
+            "SELECT {META_COLUMNS}, body FROM records WHERE number = ?1 AND kind = ?2"
+        ))
+        .bind(number.to_string())
+        .bind(kind.as_str())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(record_from_row)
+        .transpose()
     }
 
     async fn list(
@@ -331,11 +337,12 @@ impl Store for SqliteStore {
         let mut tx = self.begin_write().await?;
         let mut new_items = Vec::new();
         for item in items {
-            let existing = sqlx::query("SELECT id, version, body FROM records WHERE kind = ?1 AND external_id = ?2")
-                .bind(kind.as_str())
-                .bind(&item.external_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let existing =
+                sqlx::query("SELECT id, version, body FROM records WHERE kind = ?1 AND external_id = ?2")
+                    .bind(kind.as_str())
+                    .bind(&item.external_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             match existing {
                 None => new_items.push(item),
                 Some(row) => {
@@ -349,7 +356,16 @@ impl Store for SqliteStore {
                             reason: "id is not a UUID".into(),
                         })?;
                         let version: i64 = row.try_get("version")?;
-                        update_record(&mut tx, kind, RecordId::from_uuid(id), version, &item.body, actor, now).await?;
+                        update_record(
+                            &mut tx,
+                            kind,
+                            RecordId::from_uuid(id),
+                            version,
+                            &item.body,
+                            actor,
+                            now,
+                        )
+                        .await?;
                         outcome.updated += 1;
                     }
                 }
@@ -359,7 +375,16 @@ impl Store for SqliteStore {
             let first = reserve_numbers(&mut tx, kind, now.year(), new_items.len() as u64).await?;
             for (offset, item) in (0u64..).zip(new_items) {
                 let number = RecordNumber::new(kind, now.year(), first + offset);
-                insert_record(&mut tx, kind, number, &item.body, actor, Some(&item.external_id), now).await?;
+                insert_record(
+                    &mut tx,
+                    kind,
+                    number,
+                    &item.body,
+                    actor,
+                    Some(&item.external_id),
+                    now,
+                )
+                .await?;
                 outcome.created += 1;
             }
         }

@@ -20,10 +20,20 @@ fn case(given: &str) -> Validated<ChildCase> {
             given: Some(WrittenName::new(given)),
             ..Default::default()
         },
-        date_of_birth: Some(CalendarDate::new(PartialDate::year_month(1395, 3), Calendar::SolarHijri)),
+        date_of_birth: Some(CalendarDate::new(
+            PartialDate::year_month(1395, 3),
+            Calendar::SolarHijri,
+        )),
         ..Default::default()
     };
-    Validated::new(ChildCase { child, ..Default::default() }, today()).expect("valid fixture")
+    Validated::new(
+        ChildCase {
+            child,
+            ..Default::default()
+        },
+        today(),
+    )
+    .expect("valid fixture")
 }
 
 fn actor() -> Actor {
@@ -73,8 +83,20 @@ async fn creates_and_reads_with_numbers(store: Arc<dyn Store>) {
     assert!(a.meta.id < b.meta.id, "UUIDv7 ids sort by creation");
     let read = cases.get(b.meta.id).await.expect("reads").expect("exists");
     assert_eq!(read, b);
-    assert_eq!(read.record.child.names.given.as_ref().map(|n| n.original.as_str()), Some("أحمد"));
-    let by_number = cases.get_by_number(&b.meta.number).await.expect("reads").expect("exists");
+    assert_eq!(
+        read.record
+            .child
+            .names
+            .given
+            .as_ref()
+            .map(|n| n.original.as_str()),
+        Some("أحمد")
+    );
+    let by_number = cases
+        .get_by_number(&b.meta.number)
+        .await
+        .expect("reads")
+        .expect("exists");
     assert_eq!(by_number.meta.id, b.meta.id);
     assert_eq!(cases.count().await.expect("counts"), 2);
 }
@@ -83,12 +105,18 @@ async fn updates_with_versions_and_refuses_stale_ones(store: Arc<dyn Store>) {
     let cases = Records::<ChildCase>::new(store);
     let created = cases.create(case("Amina"), &actor()).await.expect("created");
     let id = created.meta.id;
-    let updated = cases.update(id, 1, case("Aminah"), &Actor::new("second")).await.expect("updated");
+    let updated = cases
+        .update(id, 1, case("Aminah"), &Actor::new("second"))
+        .await
+        .expect("updated");
     assert_eq!(updated.meta.version, 2);
     assert_eq!(updated.meta.updated_by, "second");
     assert_eq!(updated.meta.created_by, "test");
     match cases.update(id, 1, case("Stale"), &actor()).await {
-        Err(StoreError::Conflict { expected: 1, current: 2 }) => {}
+        Err(StoreError::Conflict {
+            expected: 1,
+            current: 2,
+        }) => {}
         other => panic!("expected a conflict, got {other:?}"),
     }
     let now = cases.get(id).await.expect("reads").expect("exists");
@@ -97,19 +125,32 @@ async fn updates_with_versions_and_refuses_stale_ones(store: Arc<dyn Store>) {
     let missing = kinlink_core::RecordId::from_uuid(uuid::Uuid::now_v7());
     assert!(matches!(
         cases.update(missing, 1, case("Nobody"), &actor()).await,
-        Err(StoreError::NotFound { kind: RecordKind::ChildCase })
+        Err(StoreError::NotFound {
+            kind: RecordKind::ChildCase
+        })
     ));
 }
 
 async fn keeps_every_revision(store: Arc<dyn Store>) {
     let cases = Records::<ChildCase>::new(store);
     let created = cases.create(case("Hawa"), &actor()).await.expect("created");
-    cases.update(created.meta.id, 1, case("Xawa"), &Actor::new("editor")).await.expect("updated");
+    cases
+        .update(created.meta.id, 1, case("Xawa"), &Actor::new("editor"))
+        .await
+        .expect("updated");
     let history = cases.history(created.meta.id).await.expect("history");
     assert_eq!(history.iter().map(|r| r.version).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(history[0].changed_by, "test");
     assert_eq!(history[1].changed_by, "editor");
-    let given = |i: usize| history[i].record.child.names.given.as_ref().map(|n| n.original.clone());
+    let given = |i: usize| {
+        history[i]
+            .record
+            .child
+            .names
+            .given
+            .as_ref()
+            .map(|n| n.original.clone())
+    };
     assert_eq!(given(0).as_deref(), Some("Hawa"));
     assert_eq!(given(1).as_deref(), Some("Xawa"));
 }
@@ -118,7 +159,14 @@ async fn lists_in_creation_order_with_keyset_pages(store: Arc<dyn Store>) {
     let cases = Records::<ChildCase>::new(store);
     let mut ids = Vec::new();
     for i in 0..7 {
-        ids.push(cases.create(case(&format!("Child{i}")), &actor()).await.expect("created").meta.id);
+        ids.push(
+            cases
+                .create(case(&format!("Child{i}")), &actor())
+                .await
+                .expect("created")
+                .meta
+                .id,
+        );
     }
     let mut seen = Vec::new();
     let mut after = None;
@@ -145,7 +193,10 @@ async fn imports_by_external_id_without_duplicates(store: Arc<dyn Store>) {
     assert_eq!((third.created, third.updated, third.unchanged), (1, 1, 0));
     assert_eq!(cases.count().await.expect("counts"), 3);
     let all = cases.list(None, 10).await.expect("lists");
-    let c1 = all.iter().find(|r| r.meta.external_id.as_deref() == Some("C1")).expect("C1 kept");
+    let c1 = all
+        .iter()
+        .find(|r| r.meta.external_id.as_deref() == Some("C1"))
+        .expect("C1 kept");
     assert_eq!(c1.meta.version, 2);
     let numbers: Vec<u64> = all.iter().map(|r| r.meta.number.sequence()).collect();
     assert_eq!(numbers, [1, 2, 3]);
@@ -154,8 +205,14 @@ async fn imports_by_external_id_without_duplicates(store: Arc<dyn Store>) {
 async fn a_bad_import_writes_nothing(store: Arc<dyn Store>) {
     let body = serde_json::to_string(case("Amina").as_ref()).expect("serialises");
     let items = vec![
-        ImportItem { external_id: "C1".into(), body: body.clone() },
-        ImportItem { external_id: "C1".into(), body },
+        ImportItem {
+            external_id: "C1".into(),
+            body: body.clone(),
+        },
+        ImportItem {
+            external_id: "C1".into(),
+            body,
+        },
     ];
     assert!(matches!(
         store.import(RecordKind::ChildCase, &items, &actor()).await,
@@ -167,24 +224,48 @@ async fn a_bad_import_writes_nothing(store: Arc<dyn Store>) {
 async fn kinds_do_not_mix(store: Arc<dyn Store>) {
     let cases = Records::<ChildCase>::new(store.clone());
     let created = cases.create(case("Amina"), &actor()).await.expect("created");
-    assert!(store.get(RecordKind::TracingRequest, created.meta.id).await.expect("reads").is_none());
-    assert!(store.history(RecordKind::TracingRequest, created.meta.id).await.expect("reads").is_empty());
+    assert!(
+        store
+            .get(RecordKind::TracingRequest, created.meta.id)
+            .await
+            .expect("reads")
+            .is_none()
+    );
+    assert!(
+        store
+            .history(RecordKind::TracingRequest, created.meta.id)
+            .await
+            .expect("reads")
+            .is_empty()
+    );
     assert_eq!(store.count(RecordKind::TracingRequest).await.expect("counts"), 0);
 }
 
 async fn concurrent_updates_of_one_version_let_exactly_one_win(store: Arc<dyn Store>) {
     let cases = Records::<ChildCase>::new(store);
-    let id = cases.create(case("Amina"), &actor()).await.expect("created").meta.id;
+    let id = cases
+        .create(case("Amina"), &actor())
+        .await
+        .expect("created")
+        .meta
+        .id;
     let mut tasks = Vec::new();
     for i in 0..8 {
         let cases = cases.clone();
-        tasks.push(tokio::spawn(async move { cases.update(id, 1, case(&format!("Writer{i}")), &Actor::new("w")).await }));
+        tasks.push(tokio::spawn(async move {
+            cases
+                .update(id, 1, case(&format!("Writer{i}")), &Actor::new("w"))
+                .await
+        }));
     }
     let mut won = 0;
     for task in tasks {
         match task.await.expect("task ran") {
             Ok(_) => won += 1,
-            Err(StoreError::Conflict { expected: 1, current: 2 }) => {}
+            Err(StoreError::Conflict {
+                expected: 1,
+                current: 2,
+            }) => {}
             Err(other) => panic!("unexpected {other:?}"),
         }
     }
@@ -197,7 +278,12 @@ async fn sqlite_data_survives_reopening() {
     let dir = tempfile::tempdir().expect("temp dir");
     let id = {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.expect("opens"));
-        Records::<ChildCase>::new(store).create(case("Amina"), &actor()).await.expect("created").meta.id
+        Records::<ChildCase>::new(store)
+            .create(case("Amina"), &actor())
+            .await
+            .expect("created")
+            .meta
+            .id
     };
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.expect("reopens"));
     let read = Records::<ChildCase>::new(store).get(id).await.expect("reads");
