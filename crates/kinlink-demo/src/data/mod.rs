@@ -84,3 +84,82 @@ pub use congolese::CONGOLESE;
 pub use eritrean::ERITREAN;
 pub use somali::SOMALI;
 pub use ukrainian::UKRAINIAN;
+
+#[cfg(test)]
+mod tests {
+    use crate::Origin;
+    use crate::noise::script_of;
+
+    #[test]
+    fn tables_are_well_formed() {
+        for origin in Origin::ALL {
+            let d = origin.data();
+            let native_script = match origin {
+                Origin::Syrian | Origin::Iraqi | Origin::Sudanese | Origin::Afghan => "arabic",
+                Origin::Eritrean => "ethiopic",
+                Origin::Ukrainian => "cyrillic",
+                _ => "latin",
+            };
+            assert!(
+                !d.male.is_empty() && !d.female.is_empty() && !d.places.is_empty() && !d.transit.is_empty()
+            );
+            assert!(
+                d.countries
+                    .iter()
+                    .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            );
+            let names = d.male.iter().chain(d.female).chain(d.family);
+            let forms = names
+                .map(|n| (n.latin, n.native))
+                .chain(d.places.iter().chain(d.transit).map(|p| (p.latin, p.native)));
+            for (latin, native) in forms {
+                assert!(!latin.is_empty(), "{origin}: {native}");
+                for l in latin {
+                    assert!(!l.is_empty() && l.trim() == *l, "{origin}: {l:?}");
+                    assert!(
+                        l.chars()
+                            .all(|c| c.is_ascii() || ('\u{00C0}'..='\u{024F}').contains(&c) || c == 'ḥ'),
+                        "{origin}: non-Latin letter in {l:?}"
+                    );
+                }
+                if !native.is_empty() {
+                    assert_eq!(script_of(native), native_script, "{origin}: {native}");
+                }
+            }
+            for p in d.places {
+                assert!(
+                    p.country.is_empty() || d.countries.contains(&p.country),
+                    "{origin}: {:?}",
+                    p.latin
+                );
+            }
+            for n in d.male.iter().chain(d.female) {
+                assert!(
+                    n.nick.iter().all(|(l, _)| !l.is_empty()),
+                    "{origin}: {:?}",
+                    n.latin
+                );
+            }
+            // Distinct entries: a repeated name would silently double its weight.
+            // (Across lists repeats are real: Ibrahim is a given and a family name.)
+            for list in [d.male, d.female, d.family] {
+                let mut firsts: Vec<(&str, &str)> = list.iter().map(|n| (n.latin[0], n.native)).collect();
+                let before = firsts.len();
+                firsts.sort_unstable();
+                firsts.dedup();
+                assert_eq!(before, firsts.len(), "{origin}: duplicate entry");
+            }
+        }
+    }
+
+    #[test]
+    fn arabic_article_marks_are_consistent() {
+        for origin in [Origin::Syrian, Origin::Iraqi] {
+            for n in origin.data().family {
+                let marked = n.latin.iter().filter(|l| l.starts_with("al-")).count();
+                assert!(marked == 0 || marked == n.latin.len(), "{:?}", n.latin);
+                assert_eq!(marked > 0, n.native.starts_with("ال"), "{:?}", n.latin);
+            }
+        }
+    }
+}
