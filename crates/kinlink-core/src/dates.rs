@@ -16,6 +16,14 @@ use icu_calendar::types::Month;
 use icu_calendar::{AsCalendar, Date, Iso};
 use serde::{Deserialize, Serialize};
 
+/// The latest date that is "today" somewhere on Earth at the instant `now`
+/// (the clock in UTC+14). Validation refuses dates after it: comparing with
+/// the UTC date would refuse today's date to a caseworker east of Greenwich
+/// before UTC midnight.
+pub fn latest_today(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    (now + chrono::Duration::hours(14)).date_naive()
+}
+
 /// The calendars dates may be given in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -608,6 +616,18 @@ mod tests {
                 latest: d(2014, 12, 31)
             })
         );
+    }
+
+    #[test]
+    fn today_is_the_date_somewhere_on_earth() {
+        let late_utc = d(2026, 11, 23).and_hms_opt(10, 0, 0).expect("valid").and_utc();
+        assert_eq!(
+            latest_today(late_utc),
+            d(2026, 11, 24),
+            "already the 24th in Kiribati"
+        );
+        let early_utc = d(2026, 11, 23).and_hms_opt(9, 59, 0).expect("valid").and_utc();
+        assert_eq!(latest_today(early_utc), d(2026, 11, 23));
     }
 
     #[test]

@@ -73,7 +73,6 @@ impl RecordKind {
 /// Human-readable record number, `PREFIX-YEAR-SEQUENCE`, e.g. `KL-2026-000123`.
 /// The sequence restarts each year and is at least six digits wide.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "KL-2026-000123"))]
 #[serde(try_from = "String", into = "String")]
 pub struct RecordNumber {
     kind: RecordKind,
@@ -107,6 +106,21 @@ impl fmt::Display for RecordNumber {
         )
     }
 }
+
+// Manual: `schema(value_type = ...)` is only accepted on newtype structs, and
+// on the wire a number is a string.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for RecordNumber {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^[A-Z]{2}-\d{4}-\d{6,}$"))
+            .examples(["KL-2026-000123"])
+            .into()
+    }
+}
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for RecordNumber {}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not a record number: expected PREFIX-YEAR-SEQUENCE such as KL-2026-000123")]

@@ -23,7 +23,7 @@ pub use child::{
     LifeStatus, Place, Relation, Separation, SeparationCause, Sex, TracingStatus, Vulnerability,
 };
 pub use codes::{CountryCode, LanguageCode};
-pub use dates::{AgeEstimate, Calendar, CalendarDate, DateError, DateInterval, PartialDate};
+pub use dates::{AgeEstimate, Calendar, CalendarDate, DateError, DateInterval, PartialDate, latest_today};
 pub use ids::{RecordId, RecordKind, RecordNumber};
 pub use names::{PersonName, Script, WrittenName};
 pub use record::Record;

@@ -1,0 +1,179 @@
+//! The one error shape every endpoint answers with.
+//!
+//! Messages describe what is wrong with the request, never what it contained:
+//! a response or a log line must not carry a child's personal data.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kinlink_core::{FieldError, ValidationErrors};
+use kinlink_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An error response: `error` is a stable code for programs, `message` is for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "error": "invalid_fields",
+    "message": "2 invalid fields",
+    "fields": [
+        {"path": "child.country_of_origin", "message": "is not an ISO 3166-1 alpha-2 country code"},
+        {"path": "recorded_on", "message": "is in the future"}
+    ]
+}))]
+pub struct ErrorBody {
+    /// One of `malformed_json`, `invalid_fields`, `invalid_query`, `unsupported_media_type`,
+    /// `payload_too_large`, `bad_request`, `not_found`, `method_not_allowed`, `conflict`, `internal`.
+    pub error: String,
+    pub message: String,
+    /// Every failing field, with its path in the request body (`invalid_fields` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldError>>,
+    /// The record's version now (`conflict` only): reload it and apply the change again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+/// An error on its way to becoming a response.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                error: code.to_owned(),
+                message: message.into(),
+                fields: None,
+                current_version: None,
+            },
+        }
+    }
+
+    #[cfg(test)]
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    #[cfg(test)]
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+
+    pub fn malformed_json(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "malformed_json", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn invalid_query(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_query", message)
+    }
+
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with `Content-Type: application/json`",
+        )
+    }
+
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than {} MiB", limit_bytes / (1024 * 1024)),
+        )
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this endpoint does not accept this method",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; it has been logged",
+        )
+    }
+
+    /// Failing fields, each path prefixed with `prefix` so that it points into
+    /// the request body (a record inside an update is at `record.`).
+    pub fn invalid_fields(fields: Vec<FieldError>, prefix: &str) -> Self {
+        let n = fields.len();
+        let mut error = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_fields",
+            format!("{n} invalid field{}", if n == 1 { "" } else { "s" }),
+        );
+        error.body.fields = Some(
+            fields
+                .into_iter()
+                .map(|f| FieldError {
+                    path: join_path(prefix, &f.path),
+                    message: f.message,
+                })
+                .collect(),
+        );
+        error
+    }
+
+    pub fn validation(errors: ValidationErrors, prefix: &str) -> Self {
+        Self::invalid_fields(errors.errors, prefix)
+    }
+}
+
+fn join_path(prefix: &str, path: &str) -> String {
+    match (prefix.is_empty(), path.is_empty()) {
+        (true, _) => path.to_owned(),
+        (false, true) => prefix.trim_end_matches('.').to_owned(),
+        (false, false) => format!("{prefix}{path}"),
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => Self::not_found("no record with this id or number"),
+            StoreError::Conflict { expected, current } => {
+                let mut error = Self::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    format!(
+                        "the record is at version {current}, not {expected}: \
+                         reload it and apply the change again"
+                    ),
+                );
+                error.body.current_version = Some(current);
+                error
+            }
+            other => {
+                // Store errors name records by id and faults by position,
+                // never by content, so they are safe to log in full.
+                tracing::error!(error = %other, "store error");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
