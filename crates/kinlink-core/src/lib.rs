@@ -11,6 +11,7 @@
 pub mod codes;
 pub mod dates;
 pub mod ids;
+pub mod json;
 pub mod names;
 pub mod record;
 pub mod validation;

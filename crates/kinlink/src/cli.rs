@@ -1,0 +1,181 @@
+//! The command line: what `kinlink --help` shows.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kinlink_core::RecordId;
+
+/// kinlink: registration, case management, family tracing and reunification
+/// for children on the move.
+#[derive(Debug, Parser)]
+#[command(name = "kinlink", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts (before or after the command name).
+/// Configuration: built-in defaults < config file < KINLINK_* environment < these flags.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Directory of the embedded database [default: ./kinlink-data]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Database URL: sqlite://PATH (PostgreSQL support is not built yet) [default: the data directory's SQLite file]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Configuration file (TOML) [default: kinlink.toml in the current directory, if it exists]
+    #[arg(long, global = true, value_name = "FILE", env = "KINLINK_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API until Ctrl-C or SIGTERM
+    Serve(ServeArgs),
+    /// Child cases: create, get, update, list, history
+    #[command(subcommand)]
+    Case(RecordCommand),
+    /// Tracing requests: create, get, update, list, history
+    #[command(subcommand)]
+    Request(RecordCommand),
+    /// Import a CSV file in the interchange format (every row is validated first)
+    Import(ImportArgs),
+    /// Export every record in the interchange CSV format or as JSON Lines
+    Export(ExportArgs),
+    /// Write a synthetic demo dataset (cases.csv, requests.csv, truth.csv, meta.csv)
+    DemoData(DemoArgs),
+    /// Print the effective configuration as TOML
+    Config,
+}
+
+impl Command {
+    /// Whether this command runs the server (which logs at `info` by default).
+    pub fn is_serve(&self) -> bool {
+        matches!(self, Command::Serve(_))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:8080]; port 0 picks a free port
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+
+    /// Load a small synthetic demo dataset if the database has no cases yet
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// The same subcommands for child cases and tracing requests.
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// Create a record from a JSON file
+    Create {
+        /// JSON file with the record, `-` for standard input
+        #[arg(long, value_name = "FILE|-")]
+        file: PathBuf,
+    },
+    /// Show a record
+    Get {
+        /// The record's id (UUID) or number (KL-2026-000123, TR-2026-000045)
+        #[arg(value_name = "ID|NUMBER")]
+        key: String,
+    },
+    /// Replace a record, if it is still at the version you edited
+    Update {
+        /// The record's id (UUID) or number
+        #[arg(value_name = "ID|NUMBER")]
+        key: String,
+        /// The version the new content is based on; a newer stored version is a conflict
+        #[arg(long, value_name = "N")]
+        version: i64,
+        /// JSON file with the whole new record, `-` for standard input
+        #[arg(long, value_name = "FILE|-")]
+        file: PathBuf,
+    },
+    /// List records in creation order
+    List {
+        /// Start after this record id (the last id of the previous page)
+        #[arg(long, value_name = "UUID")]
+        after: Option<RecordId>,
+        /// Records per page
+        #[arg(long, value_name = "N", default_value_t = 50,
+              value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+    },
+    /// Show every version of a record, oldest first
+    History {
+        /// The record's id (UUID) or number
+        #[arg(value_name = "ID|NUMBER")]
+        key: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Which {
+    Cases,
+    Requests,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What the file holds
+    pub which: Which,
+    /// The CSV file, `-` for standard input
+    #[arg(value_name = "FILE.csv")]
+    pub file: PathBuf,
+    /// Import the valid rows and skip the invalid ones (by default one invalid row stops the whole import)
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Format {
+    /// The interchange CSV format (lossy: the JSON API carries the full record)
+    #[default]
+    Csv,
+    /// JSON Lines: one stored record (metadata and full record) per line
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export
+    pub which: Which,
+    /// Write to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of registered child cases
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub children: u64,
+    /// Directory to write the files into (created if needed)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of tracing requests [default: 4/5 of the children]
+    #[arg(long, value_name = "M")]
+    pub requests: Option<usize>,
+    /// Same seed, same dataset
+    #[arg(long, value_name = "S", default_value_t = kinlink_demo::DemoConfig::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

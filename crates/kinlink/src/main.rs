@@ -1,0 +1,97 @@
+//! The `kinlink` command: arguments, configuration, I/O, progress and exit
+//! codes. The domain, storage, CSV and HTTP logic live in the libraries.
+//!
+//! Exit codes: 0 success, 1 failure (invalid record or file, conflict, not
+//! found, database or I/O error), 2 invalid command line.
+//!
+//! Nothing here logs or prints a record's content except as the requested
+//! output on stdout: errors name fields, rows and columns, never values.
+
+mod cli;
+mod config;
+mod demo;
+mod export;
+mod import;
+mod input;
+mod records;
+mod serve;
+mod store;
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use kinlink_core::{ChildCase, TracingRequest};
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command, Which};
+use crate::config::Config;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(if cli.command.is_serve() { "info" } else { "warn" });
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .and_then(|runtime| runtime.block_on(run(cli)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // `kinlink export cases | head`: the reader left, which is not a failure.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let listen = match &cli.command {
+        Command::Serve(args) => args.listen.as_deref(),
+        _ => None,
+    };
+    let config = Config::load(&cli.global, listen)?;
+    match cli.command {
+        Command::Serve(args) => serve::run(&args, &config).await,
+        Command::Case(command) => records::run::<ChildCase>(command, &config).await,
+        Command::Request(command) => records::run::<TracingRequest>(command, &config).await,
+        Command::Import(args) => match args.which {
+            Which::Cases => import::run::<ChildCase>(&args, &config).await,
+            Which::Requests => import::run::<TracingRequest>(&args, &config).await,
+        },
+        Command::Export(args) => match args.which {
+            Which::Cases => export::run::<ChildCase>(&args, &config).await,
+            Which::Requests => export::run::<TracingRequest>(&args, &config).await,
+        },
+        Command::DemoData(args) => demo::run(&args).await,
+        Command::Config => {
+            print!("{}", config.to_toml()?);
+            Ok(())
+        }
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the default level.
+fn init_logging(default: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Fails only if a subscriber is already set, which nothing else does.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|csv| matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|json| json.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
+}
