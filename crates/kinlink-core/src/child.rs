@@ -143,6 +143,7 @@ pub enum CareArrangementKind {
 }
 
 /// A place: any of its parts may be unknown, but not all.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -186,6 +187,7 @@ impl Place {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -231,6 +233,7 @@ impl Contact {
 }
 
 /// A member of the child's family, as the child or a relative describes them.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -295,6 +298,7 @@ impl FamilyMember {
 }
 
 /// How the child came to be separated.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -309,6 +313,7 @@ pub struct Separation {
 
 /// Who the child is: the fields a case and a tracing request share, and that
 /// matching compares. A tracing request fills them as far as the inquirer knows.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -323,7 +328,7 @@ pub struct ChildIdentity {
     /// An age estimate, when no date is known or the date is in doubt.
     #[serde(default)]
     pub age_estimate: Option<AgeEstimate>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nationalities: Vec<CountryCode>,
     #[serde(default)]
     pub stateless: bool,
@@ -336,11 +341,11 @@ pub struct ChildIdentity {
     #[serde(default)]
     pub religion: Option<String>,
     /// Languages the child speaks, ISO 639-1, the first being the one they understand best.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<LanguageCode>,
     #[serde(default)]
     pub separation: Option<Separation>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub family: Vec<FamilyMember>,
 }
 
@@ -399,6 +404,7 @@ impl ChildIdentity {
 }
 
 /// Where and with whom the child lives now.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -413,6 +419,7 @@ pub struct CareArrangement {
 }
 
 /// A child registered with a child protection authority or agency.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -420,7 +427,7 @@ pub struct ChildCase {
     pub child: ChildIdentity,
     #[serde(default)]
     pub accompaniment: Accompaniment,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vulnerabilities: Vec<Vulnerability>,
     #[serde(default)]
     pub current_location: Option<Place>,

@@ -338,6 +338,7 @@ impl utoipa::PartialSchema for PartialDate {
 impl utoipa::ToSchema for PartialDate {}
 
 /// An inclusive span of Gregorian days.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -374,6 +375,7 @@ impl DateInterval {
 
 /// A date as recorded: its text in its own calendar, whether it is a
 /// registration placeholder, and (derived, read-only) its Gregorian span.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -426,6 +428,7 @@ impl CalendarDate {
 
 /// An age estimate: "between `min_years` and `max_years` old on `at`",
 /// as a caseworker or an age assessment records it.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

@@ -6,6 +6,7 @@ use unicode_script::{Script as UScript, UnicodeScript};
 /// A name (or place name) as it was written. `original` is never rewritten,
 /// transliterated or case-folded: matching derives its comparison forms
 /// elsewhere, and what the child or family wrote is what the record shows.
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -91,6 +92,7 @@ impl Script {
 /// A person's names. Any part may be missing; cultures differ in which exist
 /// (many Afghan and Somali children have no family name, Eritrean children
 /// carry their father's given name).
+#[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -105,9 +107,9 @@ pub struct PersonName {
     pub family: Option<WrittenName>,
     /// Further names: father's and grandfather's names in a name chain, a
     /// second surname, a previous name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other: Vec<WrittenName>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nicknames: Vec<WrittenName>,
 }
 

@@ -1,5 +1,6 @@
 //! The embedded default: one SQLite file in the data directory.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use kinlink_core::{RecordId, RecordKind, RecordNumber};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::records::{ImportItem, ImportOutcome};
@@ -21,6 +22,12 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "kinlink.sqlite";
+
+/// External ids looked up per statement.
+const LOOKUP_CHUNK: usize = 500;
+/// Rows per multi-row INSERT: 10 parameters each stays far below SQLite's
+/// limit of 32,766 bound parameters.
+const INSERT_CHUNK: usize = 500;
 
 const META_COLUMNS: &str = "id, number, version, created_at, created_by, updated_at, updated_by, external_id";
 
@@ -208,6 +215,45 @@ async fn update_record(
     Ok(meta)
 }
 
+/// What an import needs to know of a record that already exists.
+struct Existing {
+    id: RecordId,
+    version: i64,
+    body: String,
+}
+
+async fn existing_by_external_id(
+    conn: &mut SqliteConnection,
+    kind: RecordKind,
+    items: &[ImportItem],
+) -> Result<HashMap<String, Existing>, StoreError> {
+    let mut query = QueryBuilder::new("SELECT id, external_id, version, body FROM records WHERE kind = ");
+    query.push_bind(kind.as_str()).push(" AND external_id IN (");
+    let mut ids = query.separated(", ");
+    for item in items {
+        ids.push_bind(&item.external_id);
+    }
+    query.push(")");
+    let rows = query.build().fetch_all(&mut *conn).await?;
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let id: String = row.try_get("id")?;
+        let uuid = Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt {
+            id: id.clone(),
+            reason: "id is not a UUID".into(),
+        })?;
+        found.insert(
+            row.try_get("external_id")?,
+            Existing {
+                id: RecordId::from_uuid(uuid),
+                version: row.try_get("version")?,
+                body: row.try_get("body")?,
+            },
+        );
+    }
+    Ok(found)
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn insert(
@@ -326,7 +372,7 @@ impl Store for SqliteStore {
         items: &[ImportItem],
         actor: &Actor,
     ) -> Result<ImportOutcome, StoreError> {
-        let mut seen = std::collections::HashSet::with_capacity(items.len());
+        let mut seen = HashSet::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             if !seen.insert(item.external_id.as_str()) {
                 return Err(StoreError::DuplicateExternalId { index });
@@ -336,36 +382,17 @@ impl Store for SqliteStore {
         let mut outcome = ImportOutcome::default();
         let mut tx = self.begin_write().await?;
         let mut new_items = Vec::new();
-        for item in items {
-            let existing =
-                sqlx::query("SELECT id, version, body FROM records WHERE kind = ?1 AND external_id = ?2")
-                    .bind(kind.as_str())
-                    .bind(&item.external_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match existing {
-                None => new_items.push(item),
-                Some(row) => {
-                    let body: String = row.try_get("body")?;
-                    if body == item.body {
-                        outcome.unchanged += 1;
-                    } else {
-                        let id: String = row.try_get("id")?;
-                        let id = Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt {
-                            id: id.clone(),
-                            reason: "id is not a UUID".into(),
-                        })?;
-                        let version: i64 = row.try_get("version")?;
-                        update_record(
-                            &mut tx,
-                            kind,
-                            RecordId::from_uuid(id),
-                            version,
-                            &item.body,
-                            actor,
-                            now,
-                        )
-                        .await?;
+        // Look existing records up a chunk at a time rather than row by row:
+        // each statement is a round trip to SQLite's worker thread.
+        for chunk in items.chunks(LOOKUP_CHUNK) {
+            let existing = existing_by_external_id(&mut tx, kind, chunk).await?;
+            for item in chunk {
+                match existing.get(&item.external_id) {
+                    None => new_items.push(item),
+                    Some(current) if current.body == item.body => outcome.unchanged += 1,
+                    Some(current) => {
+                        update_record(&mut tx, kind, current.id, current.version, &item.body, actor, now)
+                            .await?;
                         outcome.updated += 1;
                     }
                 }
@@ -373,19 +400,44 @@ impl Store for SqliteStore {
         }
         if !new_items.is_empty() {
             let first = reserve_numbers(&mut tx, kind, now.year(), new_items.len() as u64).await?;
-            for (offset, item) in (0u64..).zip(new_items) {
-                let number = RecordNumber::new(kind, now.year(), first + offset);
-                insert_record(
-                    &mut tx,
-                    kind,
-                    number,
-                    &item.body,
-                    actor,
-                    Some(&item.external_id),
-                    now,
-                )
-                .await?;
-                outcome.created += 1;
+            for (chunk_index, chunk) in new_items.chunks(INSERT_CHUNK).enumerate() {
+                let rows: Vec<(String, String, &ImportItem)> = chunk
+                    .iter()
+                    .zip(0u64..)
+                    .map(|(item, offset)| {
+                        let sequence = first + (chunk_index * INSERT_CHUNK) as u64 + offset;
+                        let number = RecordNumber::new(kind, now.year(), sequence);
+                        (Uuid::now_v7().to_string(), number.to_string(), *item)
+                    })
+                    .collect();
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body) ",
+                );
+                insert.push_values(&rows, |mut b, (id, number, item)| {
+                    b.push_bind(id)
+                        .push_bind(kind.as_str())
+                        .push_bind(number)
+                        .push_bind(&item.external_id)
+                        .push_bind(1i64)
+                        .push_bind(now)
+                        .push_bind(actor.as_str())
+                        .push_bind(now)
+                        .push_bind(actor.as_str())
+                        .push_bind(&item.body);
+                });
+                insert.build().execute(&mut *tx).await?;
+                let mut revisions = QueryBuilder::new(
+                    "INSERT INTO record_revisions (record_id, version, changed_at, changed_by, body) ",
+                );
+                revisions.push_values(&rows, |mut b, (id, _, item)| {
+                    b.push_bind(id)
+                        .push_bind(1i64)
+                        .push_bind(now)
+                        .push_bind(actor.as_str())
+                        .push_bind(&item.body);
+                });
+                revisions.build().execute(&mut *tx).await?;
+                outcome.created += rows.len() as u64;
             }
         }
         tx.commit().await?;

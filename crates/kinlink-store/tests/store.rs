@@ -67,6 +67,7 @@ contract!(
     keeps_every_revision,
     lists_in_creation_order_with_keyset_pages,
     imports_by_external_id_without_duplicates,
+    imports_batches_larger_than_one_statement,
     a_bad_import_writes_nothing,
     kinds_do_not_mix,
     concurrent_updates_of_one_version_let_exactly_one_win,
@@ -200,6 +201,33 @@ async fn imports_by_external_id_without_duplicates(store: Arc<dyn Store>) {
     assert_eq!(c1.meta.version, 2);
     let numbers: Vec<u64> = all.iter().map(|r| r.meta.number.sequence()).collect();
     assert_eq!(numbers, [1, 2, 3]);
+}
+
+async fn imports_batches_larger_than_one_statement(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store);
+    let batch: Vec<_> = (0..1201)
+        .map(|i| (format!("C{i}"), case(&format!("Child{i}"))))
+        .collect();
+    let first = cases.import(&batch, &actor()).await.expect("imports");
+    assert_eq!(first.created, 1201);
+    let mut numbers = Vec::new();
+    let mut after = None;
+    loop {
+        let page = cases.list(after, 500).await.expect("lists");
+        let Some(last) = page.last() else { break };
+        after = Some(last.meta.id);
+        numbers.extend(page.iter().map(|r| r.meta.number.sequence()));
+    }
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (1..=1201).collect::<Vec<u64>>(),
+        "numbers are contiguous and unique"
+    );
+    let again = cases.import(&batch, &actor()).await.expect("imports");
+    assert_eq!((again.created, again.unchanged), (0, 1201));
+    let history = cases.history(after.expect("some record")).await.expect("history");
+    assert_eq!(history.len(), 1);
 }
 
 async fn a_bad_import_writes_nothing(store: Arc<dyn Store>) {
