@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::records::{ApiRecord, Stored};
+use crate::records::ApiRecord;
 
 /// Records read from the store per round trip.
 pub const EXPORT_PAGE: u32 = 1000;
@@ -199,7 +199,7 @@ impl Encoder {
             Encoder::Jsonl => {
                 let mut out = Vec::new();
                 for stored in page {
-                    serde_json::to_writer(&mut out, &Stored::from(stored))?;
+                    serde_json::to_writer(&mut out, &stored)?;
                     out.push(b'\n');
                 }
                 Ok(out)

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use kinlink_core::{ChildCase, Record, RecordId, RecordNumber, TracingRequest, Validated, latest_today};
 use kinlink_interchange::InterchangeRow;
-use kinlink_store::{Actor, RecordMeta, Records, StoredRecord};
+use kinlink_store::{Actor, Records, Revision, StoredRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -46,49 +46,6 @@ impl ApiRecord for TracingRequest {
     const EXPORT_STEM: &'static str = "tracing-requests";
     fn interchange_rows(id: String, record: &Self) -> Vec<InterchangeRow> {
         kinlink_interchange::row_from_request(id, record)
-    }
-}
-
-/// A record as stored: its metadata beside the record itself.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Stored<T> {
-    #[serde(flatten)]
-    pub meta: RecordMeta,
-    pub record: T,
-}
-
-impl<T> From<StoredRecord<T>> for Stored<T> {
-    fn from(stored: StoredRecord<T>) -> Self {
-        // Destructured so that a field added to the store's type fails to
-        // compile here rather than silently missing from the API.
-        let StoredRecord { meta, record } = stored;
-        Self { meta, record }
-    }
-}
-
-/// One version of a record.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Revision<T> {
-    pub version: i64,
-    pub changed_at: chrono::DateTime<Utc>,
-    pub changed_by: String,
-    pub record: T,
-}
-
-impl<T> From<kinlink_store::Revision<T>> for Revision<T> {
-    fn from(revision: kinlink_store::Revision<T>) -> Self {
-        let kinlink_store::Revision {
-            version,
-            changed_at,
-            changed_by,
-            record,
-        } = revision;
-        Self {
-            version,
-            changed_at,
-            changed_by,
-            record,
-        }
     }
 }
 
@@ -159,18 +116,13 @@ pub async fn create<T: ApiRecord>(
     let record = Validated::new(record, latest_today(Utc::now())).map_err(|e| ApiError::validation(e, ""))?;
     let stored = Records::<T>::new(state.store).create(record, &actor()).await?;
     let location = format!("{}/{}", T::COLLECTION, stored.meta.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(Stored::from(stored)),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(stored)).into_response())
 }
 
 pub async fn list<T: ApiRecord>(
     state: AppState,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<Page<Stored<T>>>, ApiError> {
+) -> Result<Json<Page<StoredRecord<T>>>, ApiError> {
     let limit = params.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::invalid_query(format!(
@@ -189,25 +141,22 @@ pub async fn list<T: ApiRecord>(
     } else {
         None
     };
-    Ok(Json(Page {
-        items: items.into_iter().map(Stored::from).collect(),
-        next_after,
-    }))
+    Ok(Json(Page { items, next_after }))
 }
 
 pub async fn get<T: ApiRecord>(
     state: AppState,
     RecordKey(key): RecordKey,
-) -> Result<Json<Stored<T>>, ApiError> {
+) -> Result<Json<StoredRecord<T>>, ApiError> {
     let records = Records::<T>::new(state.store);
-    Ok(Json(find(&records, &key).await?.into()))
+    Ok(Json(find(&records, &key).await?))
 }
 
 pub async fn update<T: ApiRecord>(
     state: AppState,
     RecordKey(key): RecordKey,
     ApiJson(body): ApiJson<UpdateRequest<T>>,
-) -> Result<Json<Stored<T>>, ApiError> {
+) -> Result<Json<StoredRecord<T>>, ApiError> {
     let records = Records::<T>::new(state.store);
     let id = resolve(&records, &key).await?;
     let record = Validated::new(body.record, latest_today(Utc::now()))
@@ -219,7 +168,7 @@ pub async fn update<T: ApiRecord>(
             kinlink_store::StoreError::NotFound { .. } => not_found::<T>(),
             other => other.into(),
         })?;
-    Ok(Json(stored.into()))
+    Ok(Json(stored))
 }
 
 pub async fn history<T: ApiRecord>(
@@ -233,7 +182,7 @@ pub async fn history<T: ApiRecord>(
         // Every stored record has at least its first version.
         return Err(not_found::<T>());
     }
-    Ok(Json(revisions.into_iter().map(Revision::from).collect()))
+    Ok(Json(revisions))
 }
 
 /// Declares one record type's endpoints: documented wrappers around the
@@ -274,7 +223,7 @@ macro_rules! record_routes {
                 operation_id = $create,
                 request_body(content = $ty, content_type = "application/json"),
                 responses(
-                    (status = 201, description = "Stored at version 1", body = Stored<$ty>,
+                    (status = 201, description = "Stored at version 1", body = StoredRecord<$ty>,
                      headers(("Location" = String, description = "The new record's URL"))),
                     (status = 400, description = "Not JSON", body = ErrorBody),
                     (status = 413, description = "Body over 2 MiB", body = ErrorBody),
@@ -299,7 +248,7 @@ macro_rules! record_routes {
                 operation_id = $list,
                 params(ListParams),
                 responses(
-                    (status = 200, description = "A page of records", body = Page<Stored<$ty>>),
+                    (status = 200, description = "A page of records", body = Page<StoredRecord<$ty>>),
                     (status = 400, description = "Invalid query parameter", body = ErrorBody),
                     (status = 500, description = "Internal error", body = ErrorBody),
                 )
@@ -307,7 +256,7 @@ macro_rules! record_routes {
             pub async fn list(
                 State(state): State<AppState>,
                 params: ApiQuery<ListParams>,
-            ) -> Result<Json<Page<Stored<$ty>>>, ApiError> {
+            ) -> Result<Json<Page<StoredRecord<$ty>>>, ApiError> {
                 super::list::<$ty>(state, params).await
             }
 
@@ -320,12 +269,12 @@ macro_rules! record_routes {
                 operation_id = $get,
                 params(("id" = String, Path, description = "The record's UUID or its number (`KL-2026-000123`, `TR-2026-000045`)")),
                 responses(
-                    (status = 200, description = "The record", body = Stored<$ty>),
+                    (status = 200, description = "The record", body = StoredRecord<$ty>),
                     (status = 404, description = "No such record", body = ErrorBody),
                     (status = 500, description = "Internal error", body = ErrorBody),
                 )
             )]
-            pub async fn get(State(state): State<AppState>, key: RecordKey) -> Result<Json<Stored<$ty>>, ApiError> {
+            pub async fn get(State(state): State<AppState>, key: RecordKey) -> Result<Json<StoredRecord<$ty>>, ApiError> {
                 super::get::<$ty>(state, key).await
             }
 
@@ -343,7 +292,7 @@ macro_rules! record_routes {
                 params(("id" = String, Path, description = "The record's UUID or its number")),
                 request_body(content = UpdateRequest<$ty>, content_type = "application/json"),
                 responses(
-                    (status = 200, description = "Stored at the next version", body = Stored<$ty>),
+                    (status = 200, description = "Stored at the next version", body = StoredRecord<$ty>),
                     (status = 400, description = "Not JSON", body = ErrorBody),
                     (status = 404, description = "No such record", body = ErrorBody),
                     (status = 409, description = "The record changed since `version`", body = ErrorBody),
@@ -357,7 +306,7 @@ macro_rules! record_routes {
                 State(state): State<AppState>,
                 key: RecordKey,
                 body: ApiJson<UpdateRequest<$ty>>,
-            ) -> Result<Json<Stored<$ty>>, ApiError> {
+            ) -> Result<Json<StoredRecord<$ty>>, ApiError> {
                 super::update::<$ty>(state, key, body).await
             }
 
@@ -400,7 +349,7 @@ macro_rules! record_routes {
                 responses(
                     (status = 200, description = "The export", content(
                         (String = "text/csv"),
-                        (Stored<$ty> = "application/x-ndjson"),
+                        (StoredRecord<$ty> = "application/x-ndjson"),
                     )),
                     (status = 400, description = "Invalid query parameter", body = ErrorBody),
                     (status = 500, description = "Internal error", body = ErrorBody),

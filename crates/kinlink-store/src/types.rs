@@ -48,6 +48,7 @@ pub struct RawRevision {
 
 /// A record with its typed body.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredRecord<T> {
     #[serde(flatten)]
     pub meta: RecordMeta,
@@ -56,6 +57,7 @@ pub struct StoredRecord<T> {
 
 /// One version of a record, typed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revision<T> {
     pub version: i64,
     pub changed_at: DateTime<Utc>,
