@@ -69,12 +69,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Insert or update many records keyed by external id, in one transaction:
     /// a record whose body is unchanged is left alone, a changed one gets a
-    /// new version. Either all items are written or none.
+    /// new version. Either all items are written or none. `progress` is told
+    /// how many items have been dealt with so far (for progress bars).
     async fn import(
         &self,
         kind: RecordKind,
         items: &[ImportItem],
         actor: &Actor,
+        progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome, StoreError>;
 
     /// Whether the database answers (for readiness probes).

@@ -114,11 +114,22 @@ impl<T: Record> Records<T> {
             .collect()
     }
 
-    /// Import validated records keyed by their id in the source file.
+    /// Import validated records keyed by their id in the source file, all in
+    /// one transaction.
     pub async fn import(
         &self,
         records: &[(String, Validated<T>)],
         actor: &Actor,
+    ) -> Result<ImportOutcome, StoreError> {
+        self.import_with_progress(records, actor, &|_| {}).await
+    }
+
+    /// [`Records::import`], telling `progress` how many records are done.
+    pub async fn import_with_progress(
+        &self,
+        records: &[(String, Validated<T>)],
+        actor: &Actor,
+        progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome, StoreError> {
         let items = records
             .iter()
@@ -129,7 +140,7 @@ impl<T: Record> Records<T> {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        self.store.import(T::KIND, &items, actor).await
+        self.store.import(T::KIND, &items, actor, progress).await
     }
 }
 

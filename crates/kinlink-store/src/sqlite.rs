@@ -371,6 +371,7 @@ impl Store for SqliteStore {
         kind: RecordKind,
         items: &[ImportItem],
         actor: &Actor,
+        progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome, StoreError> {
         let mut seen = HashSet::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
@@ -397,6 +398,7 @@ impl Store for SqliteStore {
                     }
                 }
             }
+            progress(outcome.updated + outcome.unchanged);
         }
         if !new_items.is_empty() {
             let first = reserve_numbers(&mut tx, kind, now.year(), new_items.len() as u64).await?;
@@ -438,6 +440,7 @@ impl Store for SqliteStore {
                 });
                 revisions.build().execute(&mut *tx).await?;
                 outcome.created += rows.len() as u64;
+                progress(outcome.created + outcome.updated + outcome.unchanged);
             }
         }
         tx.commit().await?;

@@ -243,7 +243,9 @@ async fn a_bad_import_writes_nothing(store: Arc<dyn Store>) {
         },
     ];
     assert!(matches!(
-        store.import(RecordKind::ChildCase, &items, &actor()).await,
+        store
+            .import(RecordKind::ChildCase, &items, &actor(), &|_| {})
+            .await,
         Err(StoreError::DuplicateExternalId { index: 1 })
     ));
     assert_eq!(store.count(RecordKind::ChildCase).await.expect("counts"), 0);

@@ -17,9 +17,6 @@ use crate::config::Config;
 use crate::records::{CliRecord, store_error};
 use crate::store;
 
-/// Rows written per `Records::import` call (one transaction each).
-pub const CHUNK_ROWS: usize = 5_000;
-
 /// Row errors listed before the rest are only counted.
 const MAX_LISTED_ERRORS: usize = 100;
 
@@ -60,7 +57,7 @@ pub async fn run<T: CliRecord>(args: &ImportArgs, config: &Config) -> Result<()>
     let read_and_validate = reading.elapsed();
     let writing = Instant::now();
     let bar = progress_bar(valid.len() as u64);
-    let outcome = import_chunks(&records, &valid, &store::actor(), &bar).await;
+    let outcome = write_all(&records, &valid, &store::actor(), &bar).await;
     bar.finish_and_clear();
     let outcome = outcome?;
 
@@ -102,45 +99,19 @@ fn read_csv(path: &Path) -> Result<Vec<InterchangeRow>> {
     read.with_context(|| format!("cannot read {}; nothing was imported", path.display()))
 }
 
-/// Write validated records in chunks of [`CHUNK_ROWS`].
-///
-/// Each `Records::import` call is one transaction, so the import of a whole
-/// file is all-or-nothing only with respect to *validation*: every row was
-/// validated before this is called, which is why an invalid row anywhere in
-/// the file means nothing is written. A database failure part-way leaves the
-/// chunks before it written; running the same import again is then safe,
-/// because the store keys records by their external id (rows already
-/// imported come back `unchanged`).
-pub async fn import_chunks<T: CliRecord>(
+/// Write validated records in one transaction: an import is all or nothing,
+/// whether a row is invalid (checked before this is called) or the database
+/// fails part-way.
+pub async fn write_all<T: CliRecord>(
     records: &Records<T>,
     valid: &[(String, Validated<T>)],
     actor: &Actor,
     bar: &ProgressBar,
 ) -> Result<ImportOutcome> {
-    let chunks = valid.len().div_ceil(CHUNK_ROWS);
-    let mut outcome = ImportOutcome::default();
-    let mut written = 0usize;
-    for (index, chunk) in valid.chunks(CHUNK_ROWS).enumerate() {
-        let done = records.import(chunk, actor).await.map_err(|e| {
-            store_error::<T>(e).context(format!(
-                "the import stopped at chunk {} of {chunks}: {index} chunk{} ({written} rows) had been \
-                 written and stay imported, the rest was not; running the same import again is safe \
-                 (rows already imported are left unchanged)",
-                index + 1,
-                plural(index),
-            ))
-        })?;
-        outcome.created += done.created;
-        outcome.updated += done.updated;
-        outcome.unchanged += done.unchanged;
-        written += chunk.len();
-        bar.inc(chunk.len() as u64);
-        bar.set_message(format!(
-            "{} new, {} updated, {} unchanged",
-            outcome.created, outcome.updated, outcome.unchanged
-        ));
-    }
-    Ok(outcome)
+    records
+        .import_with_progress(valid, actor, &|done| bar.set_position(done))
+        .await
+        .map_err(|e| store_error::<T>(e).context("the import failed; nothing was imported"))
 }
 
 /// A bar on stderr; hidden when stderr is not a terminal (indicatif's
@@ -202,146 +173,4 @@ fn rate(rows: usize, elapsed: Duration) -> u64 {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use async_trait::async_trait;
-    use kinlink_core::{ChildCase, PersonName, RecordId, RecordKind, RecordNumber, WrittenName};
-    use kinlink_store::{ImportItem, RawRecord, RawRevision, RecordMeta, Store, StoreError};
-
-    use super::*;
-
-    /// Accepts `ok_calls` imports, then fails; records the batch sizes.
-    struct FlakyStore {
-        ok_calls: usize,
-        calls: AtomicUsize,
-        sizes: std::sync::Mutex<Vec<usize>>,
-    }
-
-    fn broken() -> StoreError {
-        StoreError::Corrupt {
-            id: "test".into(),
-            reason: "the disk went away".into(),
-        }
-    }
-
-    #[async_trait]
-    impl Store for FlakyStore {
-        async fn insert(
-            &self,
-            _: RecordKind,
-            _: &str,
-            _: &Actor,
-            _: Option<&str>,
-        ) -> Result<RecordMeta, StoreError> {
-            Err(broken())
-        }
-        async fn update(
-            &self,
-            _: RecordKind,
-            _: RecordId,
-            _: i64,
-            _: &str,
-            _: &Actor,
-        ) -> Result<RecordMeta, StoreError> {
-            Err(broken())
-        }
-        async fn get(&self, _: RecordKind, _: RecordId) -> Result<Option<RawRecord>, StoreError> {
-            Err(broken())
-        }
-        async fn get_by_number(
-            &self,
-            _: RecordKind,
-            _: &RecordNumber,
-        ) -> Result<Option<RawRecord>, StoreError> {
-            Err(broken())
-        }
-        async fn list(
-            &self,
-            _: RecordKind,
-            _: Option<RecordId>,
-            _: u32,
-        ) -> Result<Vec<RawRecord>, StoreError> {
-            Err(broken())
-        }
-        async fn count(&self, _: RecordKind) -> Result<u64, StoreError> {
-            Err(broken())
-        }
-        async fn history(&self, _: RecordKind, _: RecordId) -> Result<Vec<RawRevision>, StoreError> {
-            Err(broken())
-        }
-        async fn import(
-            &self,
-            _: RecordKind,
-            items: &[ImportItem],
-            _: &Actor,
-        ) -> Result<ImportOutcome, StoreError> {
-            if self.calls.fetch_add(1, Ordering::SeqCst) >= self.ok_calls {
-                return Err(broken());
-            }
-            self.sizes.lock().map_err(|_| broken())?.push(items.len());
-            Ok(ImportOutcome {
-                created: items.len() as u64,
-                ..ImportOutcome::default()
-            })
-        }
-        async fn ping(&self) -> Result<(), StoreError> {
-            Ok(())
-        }
-    }
-
-    fn cases(n: usize) -> Vec<(String, Validated<ChildCase>)> {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
-        (0..n)
-            .map(|i| {
-                let mut case = ChildCase::default();
-                case.child.names = PersonName::full(WrittenName::new("Synthetic Child"));
-                (format!("T-{i}"), Validated::new(case, today).expect("valid"))
-            })
-            .collect()
-    }
-
-    fn store(ok_calls: usize) -> Arc<FlakyStore> {
-        Arc::new(FlakyStore {
-            ok_calls,
-            calls: AtomicUsize::new(0),
-            sizes: std::sync::Mutex::new(Vec::new()),
-        })
-    }
-
-    #[tokio::test]
-    async fn rows_are_written_in_chunks() {
-        let flaky = store(usize::MAX);
-        let records = Records::<ChildCase>::new(flaky.clone());
-        let rows = cases(2 * CHUNK_ROWS + 3);
-        let outcome = import_chunks(&records, &rows, &Actor::new("test"), &ProgressBar::hidden())
-            .await
-            .expect("import");
-        assert_eq!(outcome.created, rows.len() as u64);
-        assert_eq!(*flaky.sizes.lock().expect("sizes"), [CHUNK_ROWS, CHUNK_ROWS, 3]);
-    }
-
-    #[tokio::test]
-    async fn a_failure_part_way_says_how_much_was_written() {
-        let records = Records::<ChildCase>::new(store(1));
-        let rows = cases(CHUNK_ROWS + 1);
-        let e = import_chunks(&records, &rows, &Actor::new("test"), &ProgressBar::hidden())
-            .await
-            .expect_err("the second chunk fails");
-        let message = format!("{e:#}");
-        assert!(message.contains("stopped at chunk 2 of 2"), "{message}");
-        assert!(
-            message.contains(&format!("1 chunk ({CHUNK_ROWS} rows) had been written")),
-            "{message}"
-        );
-        assert!(
-            message.contains("running the same import again is safe"),
-            "{message}"
-        );
-        assert!(!message.contains("Synthetic Child"), "{message}");
-    }
 }

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
-use crate::import::import_chunks;
+use crate::import::write_all;
 use crate::records::CliRecord;
 use crate::store;
 
@@ -107,6 +107,6 @@ async fn import_rows<T: CliRecord>(
             "some demo rows are invalid and were skipped"
         );
     }
-    let outcome = import_chunks(records, &valid, actor, &ProgressBar::hidden()).await?;
+    let outcome = write_all(records, &valid, actor, &ProgressBar::hidden()).await?;
     Ok(outcome.created)
 }

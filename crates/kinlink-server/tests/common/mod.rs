@@ -302,7 +302,13 @@ impl Store for DownStore {
     async fn history(&self, _: RecordKind, _: RecordId) -> Result<Vec<RawRevision>, StoreError> {
         Err(down())
     }
-    async fn import(&self, _: RecordKind, _: &[ImportItem], _: &Actor) -> Result<ImportOutcome, StoreError> {
+    async fn import(
+        &self,
+        _: RecordKind,
+        _: &[ImportItem],
+        _: &Actor,
+        _: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportOutcome, StoreError> {
         Err(down())
     }
     async fn ping(&self) -> Result<(), StoreError> {
