@@ -1,0 +1,13 @@
+//! kinlink's matching engine.
+//!
+//! Family tracing and reunification means finding the registered child a
+//! relative is looking for, despite names written in other scripts and
+//! spellings. This crate holds the comparison machinery; it is pure (no
+//! I/O) and works on plain strings.
+//!
+//! * [`names`]: name normalisation, transliteration, consonant skeletons,
+//!   phonetic codes and graded comparison of tokens and whole names.
+
+#![warn(missing_docs)]
+
+pub mod names;
