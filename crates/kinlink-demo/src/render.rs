@@ -1174,7 +1174,10 @@ enum DateForm {
 /// Whether a stated birth date can precede a stated separation date (both
 /// partial; the birth in its calendar).
 fn stated_birth_fits(birth: &str, cal: &str, separation: &str) -> bool {
-    let born = Calendar::parse(cal).and_then(|c| calendar::parse_partial_earliest(birth, c));
+    let born = cal
+        .parse::<Calendar>()
+        .ok()
+        .and_then(|c| calendar::parse_partial_earliest(birth, c));
     let separated = calendar::parse_partial_latest(separation, Calendar::Gregorian);
     match (born, separated) {
         (Some(b), Some(s)) => b <= s,

@@ -150,7 +150,10 @@ fn dates_parse_in_their_calendar_and_are_not_after_the_record() {
     for r in ds.cases.iter().chain(&ds.requests) {
         let record = day(&r.record_date);
         assert!(record <= last, "{r:?}");
-        let cal = Calendar::parse(&r.birth_calendar).unwrap_or_else(|| panic!("calendar {r:?}"));
+        let cal: Calendar = r
+            .birth_calendar
+            .parse()
+            .unwrap_or_else(|_| panic!("calendar {r:?}"));
         calendars.insert(cal);
         if !r.birth_date.is_empty() {
             let birth = parse_partial_earliest(&r.birth_date, cal).unwrap_or_else(|| panic!("birth {r:?}"));
