@@ -1,14 +1,19 @@
-//! The store contract, written once against `dyn Store` so that every backend
-//! runs the same suite (PostgreSQL joins when its implementation lands).
+//! The store contract, written once against `dyn Store` and run against
+//! every backend: SQLite in a temporary directory, and PostgreSQL in a fresh
+//! database per test on the server at `KINLINK_TEST_POSTGRES_URL` (default
+//! [`DEFAULT_POSTGRES`]). Without that server the PostgreSQL tests say they
+//! skip and pass, except in CI (`CI=true`), where they fail.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use kinlink_core::{
     Calendar, CalendarDate, ChildCase, ChildIdentity, PartialDate, PersonName, RecordKind, RecordNumber,
     Validated, WrittenName,
 };
-use kinlink_store::{Actor, ImportItem, Records, SqliteStore, Store, StoreError};
+use kinlink_store::{Actor, ImportItem, PgOptions, PgStore, Records, SqliteStore, Store, StoreError};
+use sqlx::{Connection, Executor, PgConnection};
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
@@ -46,6 +51,115 @@ async fn sqlite() -> (tempfile::TempDir, Arc<dyn Store>) {
     (dir, Arc::new(store))
 }
 
+/// The test server when `KINLINK_TEST_POSTGRES_URL` is not set.
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A database of its own for one test, on the test server; dropped with this value.
+struct TestDatabase {
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    /// `None` if no PostgreSQL server answers (and `CI` is not `true`).
+    async fn create() -> Option<Self> {
+        let server =
+            std::env::var("KINLINK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
+        let mut admin =
+            match tokio::time::timeout(Duration::from_secs(10), PgConnection::connect(&server)).await {
+                Ok(Ok(admin)) => admin,
+                Ok(Err(e)) => return unreachable(&server, &e.to_string()),
+                Err(_) => return unreachable(&server, "timed out"),
+            };
+        let name = format!("kinlink_test_{}", uuid::Uuid::now_v7().simple());
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create the test database");
+        let _ = admin.close().await;
+        let url = with_database(&server, &name);
+        Some(Self { server, name, url })
+    }
+
+    async fn connect(&self) -> Arc<dyn Store> {
+        Arc::new(self.connect_pg().await)
+    }
+
+    async fn connect_pg(&self) -> PgStore {
+        PgStore::connect(&self.url, PgOptions::default())
+            .await
+            .expect("connects")
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Drops the database, from a thread of its own: this may run inside the
+    /// test's runtime, which cannot be blocked on.
+    fn drop(&mut self) {
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&server).await?;
+                // FORCE: the store's pool may still hold connections.
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+/// No server: fail in CI, where one must be running; otherwise say so and skip.
+fn unreachable<T>(server: &str, reason: &str) -> Option<T> {
+    let server = mask_password(server);
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!(
+            "no PostgreSQL at {server} ({reason}), and CI=true: the PostgreSQL tests must run in CI \
+             (set KINLINK_TEST_POSTGRES_URL to point them elsewhere)"
+        );
+    }
+    eprintln!(
+        "skipping: no PostgreSQL at {server} ({reason}); set KINLINK_TEST_POSTGRES_URL to run these tests"
+    );
+    None
+}
+
+/// The server's URL with its database replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn mask_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if url[scheme_end + 3..at].contains(':') => {
+            let colon = scheme_end + 3 + url[scheme_end + 3..at].find(':').unwrap_or(0);
+            format!("{}:****{}", &url[..colon], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Runs one contract test against every backend.
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
@@ -55,6 +169,17 @@ macro_rules! contract {
                 async fn $name() {
                     let (_dir, store) = super::sqlite().await;
                     super::$name(store).await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(database) = super::TestDatabase::create().await else {
+                        return;
+                    };
+                    super::$name(database.connect().await).await;
                 }
             )*
         }
@@ -303,19 +428,64 @@ async fn concurrent_updates_of_one_version_let_exactly_one_win(store: Arc<dyn St
     assert_eq!(cases.history(id).await.expect("history").len(), 2);
 }
 
+/// Data written before a store is closed is there when it is opened again,
+/// and opening again (which runs the migrations again) changes nothing.
+async fn data_survives_reopening(open: impl AsyncFn() -> Arc<dyn Store>) {
+    let id = Records::<ChildCase>::new(open().await)
+        .create(case("Amina"), &actor())
+        .await
+        .expect("created")
+        .meta
+        .id;
+    let read = Records::<ChildCase>::new(open().await)
+        .get(id)
+        .await
+        .expect("reads");
+    assert!(read.is_some());
+}
+
 #[tokio::test]
 async fn sqlite_data_survives_reopening() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let id = {
+    data_survives_reopening(async || {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.expect("opens"));
-        Records::<ChildCase>::new(store)
-            .create(case("Amina"), &actor())
-            .await
-            .expect("created")
-            .meta
-            .id
+        store
+    })
+    .await;
+    let store = SqliteStore::open(dir.path()).await.expect("opens");
+    assert_eq!(store.schema_version().await.expect("reads"), 1);
+}
+
+#[tokio::test]
+async fn postgres_data_survives_reconnecting() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
     };
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.expect("reopens"));
-    let read = Records::<ChildCase>::new(store).get(id).await.expect("reads");
-    assert!(read.is_some());
+    data_survives_reopening(async || database.connect().await).await;
+    assert_eq!(
+        database.connect_pg().await.schema_version().await.expect("reads"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn postgres_connection_errors_do_not_repeat_the_password() {
+    // Port 1: nothing listens there, so the connection is refused at once.
+    let options = PgOptions {
+        acquire_timeout: Duration::from_secs(5),
+        ..PgOptions::default()
+    };
+    let err = PgStore::connect("postgres://kl:s3cret@127.0.0.1:1/kinlink", options)
+        .await
+        .expect_err("nothing listens on port 1");
+    let message = format!("{err} / {err:?}");
+    assert!(!message.contains("s3cret"), "{message}");
+    let err = PgStore::connect(
+        "postgres://kl:s3cret@127.0.0.1:notaport/kinlink",
+        PgOptions::default(),
+    )
+    .await
+    .expect_err("not a URL");
+    let message = format!("{err} / {err:?}");
+    assert!(!message.contains("s3cret"), "{message}");
 }

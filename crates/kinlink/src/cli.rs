@@ -24,7 +24,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// Database URL: sqlite://PATH (PostgreSQL support is not built yet) [default: the data directory's SQLite file]
+    /// Database URL: postgres://USER@HOST[:PORT]/DATABASE or sqlite://PATH [default: the data directory's SQLite file]
+    ///
+    /// A password given in this flag is visible to other local users in the process list:
+    /// put the URL in KINLINK_DATABASE_URL or the configuration file, or the password in
+    /// PGPASSWORD or ~/.pgpass.
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
@@ -51,6 +55,11 @@ pub enum Command {
     DemoData(DemoArgs),
     /// Print the effective configuration as TOML
     Config,
+    /// Bring the database schema up to date and print which backend it is
+    ///
+    /// Every command does this when it opens the database; `migrate` does only that,
+    /// for example before starting several servers on one PostgreSQL database.
+    Migrate,
 }
 
 impl Command {

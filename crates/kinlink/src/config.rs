@@ -28,7 +28,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Address the server listens on.
     pub listen: String,
-    /// `sqlite://PATH`, or (not built yet) a PostgreSQL URL; overrides `data_dir`.
+    /// `postgres://USER@HOST/DATABASE` or `sqlite://PATH`; overrides `data_dir`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
 }
@@ -109,20 +109,35 @@ impl Config {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:****@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:****@host/db`, and
+/// likewise a `password=` parameter (`postgres://host/db?password=secret`).
 fn mask_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
+    let authority = match authority.rsplit_once('@') {
         Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:****@{host}{path}"),
-            None => url.to_owned(),
+            Some((user, _password)) => format!("{user}:****@{host}"),
+            None => authority.to_owned(),
         },
-        None => url.to_owned(),
-    }
+        None => authority.to_owned(),
+    };
+    let path = match path.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=****"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => path.to_owned(),
+    };
+    format!("{scheme}://{authority}{path}")
 }
 
 #[cfg(test)]
@@ -141,5 +156,9 @@ mod tests {
             "sqlite:///var/lib/kl.db"
         );
         assert_eq!(mask_password("sqlite:kl.db"), "sqlite:kl.db");
+        assert_eq!(
+            mask_password("postgres://kl@db.example/kinlink?sslmode=require&password=s3cr%40t"),
+            "postgres://kl@db.example/kinlink?sslmode=require&password=****"
+        );
     }
 }

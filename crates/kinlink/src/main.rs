@@ -69,6 +69,7 @@ async fn run(cli: Cli) -> Result<()> {
             print!("{}", config.to_toml()?);
             Ok(())
         }
+        Command::Migrate => store::migrate(&config).await,
     }
 }
 

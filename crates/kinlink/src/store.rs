@@ -5,52 +5,75 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use kinlink_store::{Actor, SqliteStore, Store};
+use kinlink_store::{Actor, PgOptions, PgStore, SqliteStore, Store};
 
 use crate::config::Config;
 
 /// Open (creating if needed) the database and run its migrations.
 pub async fn open(config: &Config) -> Result<Arc<dyn Store>> {
-    let store = match config.database_url.as_deref() {
-        None => {
-            create_private_dir(&config.data_dir)?;
-            SqliteStore::open(&config.data_dir).await.with_context(|| {
-                format!(
-                    "cannot open the database in the data directory {}",
-                    config.data_dir.display()
-                )
-            })?
-        }
-        Some(url) => {
-            // Never repeat the URL itself in a message: it may carry a password.
-            let (scheme, rest) = url.split_once(':').unwrap_or(("", url));
-            match scheme.to_ascii_lowercase().as_str() {
-                "sqlite" => {
-                    let path = rest.strip_prefix("//").unwrap_or(rest);
-                    if path.is_empty() || path.starts_with(":memory:") || path.contains('?') {
-                        bail!(
-                            "unsupported SQLite database URL: use sqlite://PATH with the path of the database file"
-                        );
-                    }
-                    let path = Path::new(path);
-                    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                        create_private_dir(parent)?;
-                    }
-                    SqliteStore::open_file(path)
-                        .await
-                        .with_context(|| format!("cannot open the SQLite database {}", path.display()))?
-                }
-                "postgres" | "postgresql" => bail!(
-                    "PostgreSQL support is not built yet: leave database_url unset to use the \
-                     embedded SQLite database in the data directory, or give sqlite://PATH"
-                ),
-                _ => bail!(
-                    "unsupported database URL: expected sqlite://PATH (PostgreSQL support is not built yet)"
-                ),
-            }
-        }
+    Ok(match open_backend(config).await? {
+        Backend::Sqlite(store) => Arc::new(store),
+        Backend::Postgres(store) => Arc::new(store),
+    })
+}
+
+/// `kinlink migrate`: open the database, which brings its schema up to date,
+/// and say which backend it is and at what schema version.
+pub async fn migrate(config: &Config) -> Result<()> {
+    let (backend, version) = match open_backend(config).await? {
+        Backend::Sqlite(store) => (store.backend(), store.schema_version().await),
+        Backend::Postgres(store) => (store.backend(), store.schema_version().await),
     };
-    Ok(Arc::new(store))
+    let version = version.context("cannot read the schema version")?;
+    println!("{backend} database is up to date (schema version {version})");
+    Ok(())
+}
+
+/// The store the configuration names.
+enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+async fn open_backend(config: &Config) -> Result<Backend> {
+    let Some(url) = config.database_url.as_deref() else {
+        create_private_dir(&config.data_dir)?;
+        let store = SqliteStore::open(&config.data_dir).await.with_context(|| {
+            format!(
+                "cannot open the database in the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+        return Ok(Backend::Sqlite(store));
+    };
+    // Never repeat the URL itself in a message: it may carry a password.
+    let (scheme, rest) = url.split_once(':').unwrap_or(("", url));
+    match scheme.to_ascii_lowercase().as_str() {
+        "sqlite" => {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() || path.starts_with(":memory:") || path.contains('?') {
+                bail!(
+                    "unsupported SQLite database URL: use sqlite://PATH with the path of the database file"
+                );
+            }
+            let path = Path::new(path);
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                create_private_dir(parent)?;
+            }
+            let store = SqliteStore::open_file(path)
+                .await
+                .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
+            Ok(Backend::Sqlite(store))
+        }
+        "postgres" | "postgresql" => {
+            let store = PgStore::connect(url, PgOptions::default()).await.context(
+                "cannot open the PostgreSQL database of database_url \
+                 (the URL is not repeated here: it may hold a password)",
+            )?;
+            Ok(Backend::Postgres(store))
+        }
+        _ => bail!("unsupported database URL: expected postgres://USER@HOST/DATABASE or sqlite://PATH"),
+    }
 }
 
 /// The database holds children's personal data: its directory is readable by

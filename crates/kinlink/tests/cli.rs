@@ -84,10 +84,29 @@ const REQUEST_V2: &str = r#"{
   "status": "in_progress"
 }"#;
 
+/// `kinlink` on the given database (`None`: the data directory's SQLite file).
+fn kinlink_on(dir: &Path, database_url: Option<&str>) -> Command {
+    let mut cmd = kinlink(dir);
+    if let Some(url) = database_url {
+        cmd.env("KINLINK_DATABASE_URL", url);
+    }
+    cmd
+}
+
 /// The whole life of a record through the CLI, for either kind.
-fn record_lifecycle(noun: &str, which: &str, v1: &str, v2: &str, number_prefix: &str, exported: &str) {
+fn record_lifecycle(
+    database_url: Option<&str>,
+    noun: &str,
+    which: &str,
+    v1: &str,
+    v2: &str,
+    number_prefix: &str,
+    exported: &str,
+) {
     let tmp = TempDir::new().expect("temp dir");
     let dir = tmp.path();
+    // Every command below runs on that database.
+    let kinlink = |dir: &Path| kinlink_on(dir, database_url);
     std::fs::write(dir.join("v1.json"), v1).expect("write");
     std::fs::write(dir.join("v2.json"), v2).expect("write");
 
@@ -146,6 +165,7 @@ fn record_lifecycle(noun: &str, which: &str, v1: &str, v2: &str, number_prefix: 
 #[test]
 fn case_create_get_update_conflict_list_history_export() {
     record_lifecycle(
+        None,
         "case",
         "cases",
         CASE_V1,
@@ -158,6 +178,7 @@ fn case_create_get_update_conflict_list_history_export() {
 #[test]
 fn request_create_get_update_conflict_list_history_export() {
     record_lifecycle(
+        None,
         "request",
         "requests",
         REQUEST_V1,
@@ -281,8 +302,14 @@ fn an_invalid_row_stops_the_whole_import_and_is_named_by_row_and_column() {
 
 #[test]
 fn import_then_reimport_does_not_duplicate() {
+    import_export_reimport(None);
+}
+
+fn import_export_reimport(database_url: Option<&str>) {
     let tmp = TempDir::new().expect("temp dir");
     let dir = tmp.path();
+    // Every command below runs on that database.
+    let kinlink = |dir: &Path| kinlink_on(dir, database_url);
     write_csv(dir, "good.csv", &[CSV_GOOD_ROWS]);
     kinlink(dir)
         .args(["import", "cases", "good.csv"])
@@ -475,18 +502,30 @@ fn the_data_dir_flag_decides_where_records_go() {
 }
 
 #[test]
-fn postgres_urls_are_refused_clearly_without_echoing_the_password() {
+fn database_errors_do_not_echo_the_password() {
     let tmp = TempDir::new().expect("temp dir");
+    // Port 1: nothing listens there, so the connection is refused at once.
+    for url in [
+        "postgres://kl:s3cret@127.0.0.1:1/kinlink",
+        "postgresql://kl@127.0.0.1:1/kinlink?password=s3cret",
+        "postgres://kl:s3cret@127.0.0.1:notaport/kinlink",
+    ] {
+        kinlink(tmp.path())
+            .args(["--database-url", url, "case", "list"])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("cannot open the PostgreSQL database"))
+            .stderr(predicate::str::contains("s3cret").not());
+    }
     kinlink(tmp.path())
         .args([
             "--database-url",
-            "postgres://kl:s3cret@db.example/kinlink",
-            "case",
-            "list",
+            "mysql://kl:s3cret@db.example/kinlink",
+            "migrate",
         ])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("PostgreSQL support is not built yet"))
+        .stderr(predicate::str::contains("unsupported database URL"))
         .stderr(predicate::str::contains("s3cret").not());
     let config = stdout(kinlink(tmp.path()).args([
         "--database-url",
@@ -497,6 +536,160 @@ fn postgres_urls_are_refused_clearly_without_echoing_the_password() {
         config.contains("postgres://kl:****@db.example/kinlink"),
         "{config}"
     );
+}
+
+#[test]
+fn migrate_brings_the_sqlite_database_up_to_date() {
+    let tmp = TempDir::new().expect("temp dir");
+    for _ in 0..2 {
+        kinlink(tmp.path())
+            .arg("migrate")
+            .assert()
+            .success()
+            .stdout("SQLite database is up to date (schema version 1)\n");
+    }
+    assert!(tmp.path().join("kinlink-data").join("kinlink.sqlite").is_file());
+}
+
+/// The PostgreSQL server the tests use when `KINLINK_TEST_POSTGRES_URL` is not set.
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A fresh PostgreSQL database for one test, made and dropped with `psql`
+/// (on the server at `KINLINK_TEST_POSTGRES_URL`).
+struct PgDatabase {
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    /// `None`, after saying so, if no server answers; with `CI=true` the test fails instead.
+    fn create() -> Option<Self> {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let server =
+            std::env::var("KINLINK_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
+        if let Err(reason) = psql(&server, "SELECT 1") {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("no PostgreSQL for the CLI tests, and CI=true: they must run in CI ({reason})");
+            }
+            eprintln!(
+                "skipping: no PostgreSQL for the CLI tests ({reason}); set KINLINK_TEST_POSTGRES_URL to run them"
+            );
+            return None;
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("kinlink_test_{}_{n}_{nanos}", std::process::id());
+        psql(&server, &format!("CREATE DATABASE {name}")).expect("create the test database");
+        let url = with_database(&server, &name);
+        Some(Self { server, name, url })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        // FORCE: a server started by the test may still be connected.
+        if let Err(e) = psql(
+            &self.server,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        ) {
+            eprintln!("could not drop the test database {}: {e}", self.name);
+        }
+    }
+}
+
+/// Run one SQL statement with psql; the error says why it did not run.
+fn psql(server: &str, sql: &str) -> Result<(), String> {
+    let output = std::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server, "-c", sql])
+        .env("PGCONNECT_TIMEOUT", "5")
+        .output()
+        .map_err(|e| format!("cannot run psql: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
+    }
+}
+
+/// The server's URL with its database replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+#[test]
+fn postgres_case_create_get_update_conflict_list_history_export() {
+    let Some(db) = PgDatabase::create() else { return };
+    record_lifecycle(
+        Some(&db.url),
+        "case",
+        "cases",
+        CASE_V1,
+        CASE_V2,
+        "KL-",
+        "أحمد,Testzai,,M,1392-05-10,solar_hijri",
+    );
+}
+
+#[test]
+fn postgres_request_create_get_update_conflict_list_history_export() {
+    let Some(db) = PgDatabase::create() else { return };
+    record_lifecycle(
+        Some(&db.url),
+        "request",
+        "requests",
+        REQUEST_V1,
+        REQUEST_V2,
+        "TR-",
+        "Ahmad,,,,2013,,,,AF",
+    );
+}
+
+#[test]
+fn postgres_import_export_reimport() {
+    let Some(db) = PgDatabase::create() else { return };
+    import_export_reimport(Some(&db.url));
+}
+
+#[test]
+fn postgres_is_chosen_by_flag_environment_or_configuration_file_and_migrates() {
+    let Some(db) = PgDatabase::create() else { return };
+    let tmp = TempDir::new().expect("temp dir");
+    let dir = tmp.path();
+    let up_to_date = "PostgreSQL database is up to date (schema version 1)\n";
+    kinlink(dir)
+        .args(["--database-url", &db.url, "migrate"])
+        .assert()
+        .success()
+        .stdout(up_to_date);
+    std::fs::write(
+        dir.join("kinlink.toml"),
+        format!("database_url = \"{}\"\n", db.url),
+    )
+    .expect("write");
+    kinlink(dir).arg("migrate").assert().success().stdout(up_to_date);
+    kinlink(dir)
+        .args(["case", "create", "--file", "-"])
+        .write_stdin(CASE_V1)
+        .assert()
+        .success();
+    let list = run_json(kinlink_on(dir, Some(&db.url)).args(["case", "list"]));
+    assert_eq!(list.as_array().expect("array").len(), 1);
+    // Nothing went to the data directory's SQLite file.
+    assert!(!dir.join("kinlink-data").exists());
 }
 
 /// Kills the server if a test fails before stopping it.
