@@ -7,7 +7,10 @@
 //!
 //! * [`names`]: name normalisation, transliteration, consonant skeletons,
 //!   phonetic codes and graded comparison of tokens and whole names.
+//! * [`link`]: record linkage of tracing requests to cases (Fellegi–Sunter
+//!   model, blocking, index, batch link and de-duplication).
 
 #![warn(missing_docs)]
 
+pub mod link;
 pub mod names;

@@ -53,6 +53,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Write a synthetic demo dataset (cases.csv, requests.csv, truth.csv, meta.csv)
     DemoData(DemoArgs),
+    /// Find the registered child each tracing request seeks, or duplicate records
+    #[command(subcommand)]
+    Match(MatchCommand),
     /// Print the effective configuration as TOML
     Config,
     /// Bring the database schema up to date and print which backend it is
@@ -177,6 +180,42 @@ pub struct DemoArgs {
     /// Same seed, same dataset
     #[arg(long, value_name = "S", default_value_t = kinlink_demo::DemoConfig::DEFAULT_SEED)]
     pub seed: u64,
+}
+
+/// `kinlink match ...`: probabilistic matching over interchange CSV files.
+#[derive(Debug, Subcommand)]
+pub enum MatchCommand {
+    /// Link tracing requests to child cases: request_id,case_id,score,label
+    Link(MatchLinkArgs),
+    /// Find probable duplicates among records: id_a,id_b,score,label
+    Dedupe(MatchDedupeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MatchLinkArgs {
+    /// Child cases (interchange CSV)
+    #[arg(long, value_name = "CASES.csv")]
+    pub cases: PathBuf,
+    /// Tracing requests (interchange CSV)
+    #[arg(long, value_name = "REQUESTS.csv")]
+    pub requests: PathBuf,
+    /// Output CSV of ranked pairs labelled match or possible
+    #[arg(long, value_name = "PAIRS.csv")]
+    pub out: PathBuf,
+    /// At most this many cases per request
+    #[arg(long, value_name = "K", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub top: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct MatchDedupeArgs {
+    /// Records (interchange CSV)
+    #[arg(long, value_name = "RECORDS.csv")]
+    pub records: PathBuf,
+    /// Output CSV of pairs labelled match or possible
+    #[arg(long, value_name = "PAIRS.csv")]
+    pub out: PathBuf,
 }
 
 #[cfg(test)]

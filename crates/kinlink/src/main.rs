@@ -13,6 +13,7 @@ mod demo;
 mod export;
 mod import;
 mod input;
+mod matching;
 mod records;
 mod serve;
 mod store;
@@ -65,6 +66,9 @@ async fn run(cli: Cli) -> Result<()> {
             Which::Requests => export::run::<TracingRequest>(&args, &config).await,
         },
         Command::DemoData(args) => demo::run(&args).await,
+        Command::Match(command) => tokio::task::spawn_blocking(move || matching::run(&command))
+            .await
+            .context("matching failed")?,
         Command::Config => {
             print!("{}", config.to_toml()?);
             Ok(())

@@ -1,0 +1,359 @@
+//! Blocking, the in-memory [`Index`] over cases, and batch linking and
+//! de-duplication (in parallel with rayon).
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::compare::{Levels, compare};
+use super::model::{Label, Model, Score, TermFrequencies};
+use super::record::MatchRecord;
+
+/// Blocking keys whose block holds more records than this are skipped at
+/// query time (a very common name alone finds too many to compare; the
+/// record's other keys still find its match).
+pub const DEFAULT_BLOCK_CAP: usize = 2_000;
+
+/// A scored candidate from the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The candidate's slot in the index (see [`Index::id`]).
+    pub slot: usize,
+    /// Its score.
+    pub score: Score,
+}
+
+impl Candidate {
+    /// Whether it looks like a sibling of the sought child.
+    pub fn sibling(&self) -> bool {
+        self.score.sibling
+    }
+}
+
+/// An in-memory index of records by blocking key.
+#[derive(Debug, Clone)]
+pub struct Index {
+    slots: Vec<Option<(String, MatchRecord, Vec<String>)>>,
+    by_id: HashMap<String, usize>,
+    postings: HashMap<String, Vec<u32>>,
+    cap: usize,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Index::new(DEFAULT_BLOCK_CAP)
+    }
+}
+
+impl Index {
+    /// An empty index skipping blocks larger than `cap`.
+    pub fn new(cap: usize) -> Index {
+        Index {
+            slots: Vec::new(),
+            by_id: HashMap::new(),
+            postings: HashMap::new(),
+            cap,
+        }
+    }
+
+    /// Adds (or replaces) a record under `id`; returns its slot.
+    pub fn add(&mut self, id: impl Into<String>, record: MatchRecord) -> usize {
+        let id = id.into();
+        self.remove(&id);
+        let slot = self.slots.len();
+        let keys = record.blocking_keys();
+        for k in &keys {
+            self.postings.entry(k.clone()).or_default().push(slot as u32);
+        }
+        self.by_id.insert(id.clone(), slot);
+        self.slots.push(Some((id, record, keys)));
+        slot
+    }
+
+    /// Replaces the record under `id` (same as [`Index::add`]).
+    pub fn update(&mut self, id: impl Into<String>, record: MatchRecord) -> usize {
+        self.add(id, record)
+    }
+
+    /// Removes the record under `id`; whether there was one.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(slot) = self.by_id.remove(id) else {
+            return false;
+        };
+        if let Some((_, _, keys)) = self.slots.get_mut(slot).and_then(Option::take) {
+            for k in keys {
+                if let Some(list) = self.postings.get_mut(&k) {
+                    list.retain(|&s| s as usize != slot);
+                    if list.is_empty() {
+                        self.postings.remove(&k);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Number of records held.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// The id of a slot (`None` once removed).
+    pub fn id(&self, slot: usize) -> Option<&str> {
+        self.slots.get(slot)?.as_ref().map(|(id, _, _)| id.as_str())
+    }
+
+    /// The record of a slot.
+    pub fn record(&self, slot: usize) -> Option<&MatchRecord> {
+        self.slots.get(slot)?.as_ref().map(|(_, r, _)| r)
+    }
+
+    /// Slots sharing at least one blocking key with `record` (blocks over
+    /// the cap skipped), deduplicated and sorted.
+    pub fn candidates(&self, record: &MatchRecord) -> Vec<usize> {
+        let mut out: Vec<u32> = Vec::new();
+        for k in record.blocking_keys() {
+            if let Some(list) = self.postings.get(&k)
+                && list.len() <= self.cap
+            {
+                out.extend_from_slice(list);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.into_iter().map(|s| s as usize).collect()
+    }
+
+    /// The best `k` candidates for `record` labelled at least `Possible`,
+    /// best first, and how many pairs were compared.
+    pub fn top_k(&self, model: &Model, record: &MatchRecord, k: usize) -> (Vec<Candidate>, usize) {
+        let slots = self.candidates(record);
+        let compared = slots.len();
+        let mut out: Vec<Candidate> = slots
+            .into_iter()
+            .filter_map(|slot| {
+                let other = self.record(slot)?;
+                let levels = compare(record, other);
+                let score = model.score(&levels, record, other);
+                (score.label != Label::NonMatch).then_some(Candidate { slot, score })
+            })
+            .collect();
+        rank(&mut out);
+        one_match(&mut out);
+        out.truncate(k);
+        (out, compared)
+    }
+}
+
+/// A request seeks one child, registered once: only the best candidate may
+/// be labelled `match`; the others (duplicate registrations, siblings,
+/// namesakes) are kept as `possible` for a caseworker to compare.
+fn one_match(ranked: &mut [Candidate]) {
+    for c in ranked.iter_mut().skip(1) {
+        if c.score.label == Label::Match {
+            c.score.label = Label::Possible;
+        }
+    }
+}
+
+/// Best first: higher probability, then higher weight, then lower slot.
+fn rank(c: &mut [Candidate]) {
+    c.sort_by(|a, b| {
+        b.score
+            .weight
+            .total_cmp(&a.score.weight)
+            .then(a.slot.cmp(&b.slot))
+    });
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64): estimation must give
+/// the same model for the same data.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// How the model is estimated.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Random pairs compared for `u`.
+    pub random_pairs: usize,
+    /// Left records whose candidate pairs feed EM (evenly spread).
+    pub em_records: usize,
+    /// Block cap (see [`DEFAULT_BLOCK_CAP`]).
+    pub block_cap: usize,
+    /// Seed of the random pair sample.
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            random_pairs: 200_000,
+            em_records: 2_000,
+            block_cap: DEFAULT_BLOCK_CAP,
+            seed: 0x6b69_6e6c_696e_6b00,
+        }
+    }
+}
+
+/// Estimates a model for linking `left` records against `right` ones
+/// (`same` = one dataset against itself, skipping self pairs).
+pub fn estimate(
+    left: &[MatchRecord],
+    right: &[MatchRecord],
+    index: &Index,
+    same: bool,
+    settings: &Settings,
+) -> Model {
+    let tf = TermFrequencies::from_records(left.iter().chain(if same { [].iter() } else { right.iter() }));
+    if left.is_empty() || right.is_empty() {
+        return Model::estimate(&[], &[], tf);
+    }
+    let mut rng = SplitMix(settings.seed);
+    let pairs: Vec<(usize, usize)> = (0..settings.random_pairs)
+        .map(|_| (rng.below(left.len()), rng.below(right.len())))
+        .filter(|(a, b)| !same || a != b)
+        .collect();
+    let random: Vec<Levels> = pairs
+        .par_iter()
+        .map(|&(a, b)| compare(&left[a], &right[b]))
+        .collect();
+    let step = (left.len() / settings.em_records.max(1)).max(1);
+    let sampled: Vec<usize> = (0..left.len()).step_by(step).collect();
+    let candidates: Vec<Levels> = sampled
+        .par_iter()
+        .flat_map_iter(|&i| {
+            let a = &left[i];
+            index
+                .candidates(a)
+                .into_iter()
+                .filter(move |&s| !same || s != i)
+                .filter_map(|s| index.record(s).map(|b| compare(a, b)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut model = Model::estimate(&random, &candidates, tf);
+    // A request seeks one child, and a child is registered once (a duplicate
+    // registration is what `dedupe` is for): at most one true pair per left
+    // record among its candidates. EM over blocked pairs overestimates the
+    // prior when blocked non-matches cluster (same name, same country), so
+    // the prior is bounded by that.
+    if !candidates.is_empty() {
+        let bound = sampled.len() as f64 / candidates.len() as f64;
+        model.lambda = model.lambda.min(bound.clamp(1e-9, 0.5));
+    }
+    model
+}
+
+/// The result of [`link`].
+#[derive(Debug)]
+pub struct Linkage {
+    /// The estimated model.
+    pub model: Model,
+    /// Per left record, its candidates (slots = positions in `right`), best first.
+    pub results: Vec<Vec<Candidate>>,
+    /// Candidate pairs compared.
+    pub compared: u64,
+}
+
+/// Links every request to its `k` best cases. `progress` is called with the
+/// number of requests done since the last call.
+pub fn link(
+    requests: &[MatchRecord],
+    cases: &[MatchRecord],
+    k: usize,
+    settings: &Settings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Linkage {
+    let index = index_of(cases, settings.block_cap);
+    let model = estimate(requests, cases, &index, false, settings);
+    let out: Vec<(Vec<Candidate>, usize)> = requests
+        .par_iter()
+        .map(|r| {
+            let found = index.top_k(&model, r, k);
+            progress(1);
+            found
+        })
+        .collect();
+    let compared = out.iter().map(|(_, n)| *n as u64).sum();
+    Linkage {
+        model,
+        results: out.into_iter().map(|(c, _)| c).collect(),
+        compared,
+    }
+}
+
+fn index_of(records: &[MatchRecord], cap: usize) -> Index {
+    let mut index = Index::new(cap);
+    for (i, r) in records.iter().enumerate() {
+        index.add(i.to_string(), r.clone());
+    }
+    index
+}
+
+/// [`dedupe`] keeps at most this many pairs per record (its best).
+pub const DEDUPE_PER_RECORD: usize = 10;
+
+/// A pair found by [`dedupe`]: positions `a < b` and the score.
+pub type Pair = (usize, usize, Score);
+
+/// The result of [`dedupe`].
+#[derive(Debug)]
+pub struct Duplicates {
+    /// The estimated model.
+    pub model: Model,
+    /// Pairs `(a, b, score)` with `a < b` (positions in the input), labelled
+    /// at least `Possible` and not probable siblings, sorted by `a` then best
+    /// first, at most [`DEDUPE_PER_RECORD`] per `a`.
+    pub pairs: Vec<(usize, usize, Score)>,
+    /// Candidate pairs compared.
+    pub compared: u64,
+}
+
+/// Finds probable duplicates within one set of records.
+pub fn dedupe(records: &[MatchRecord], settings: &Settings, progress: &(dyn Fn(u64) + Sync)) -> Duplicates {
+    let index = index_of(records, settings.block_cap);
+    let model = estimate(records, records, &index, true, settings);
+    let out: Vec<(Vec<Pair>, usize)> = records
+        .par_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let slots: Vec<usize> = index.candidates(a).into_iter().filter(|&s| s > i).collect();
+            let n = slots.len();
+            let mut found: Vec<Pair> = slots
+                .into_iter()
+                .filter_map(|s| {
+                    let b = index.record(s)?;
+                    let score = model.score(&compare(a, b), a, b);
+                    (score.label != Label::NonMatch && !score.sibling).then_some((i, s, score))
+                })
+                .collect();
+            found.sort_by(|x, y| y.2.weight.total_cmp(&x.2.weight).then(x.1.cmp(&y.1)));
+            found.truncate(DEDUPE_PER_RECORD);
+            progress(1);
+            (found, n)
+        })
+        .collect();
+    let compared = out.iter().map(|(_, n)| *n as u64).sum();
+    Duplicates {
+        model,
+        pairs: out.into_iter().flat_map(|(p, _)| p).collect(),
+        compared,
+    }
+}

@@ -1,0 +1,36 @@
+//! Record linkage: finding the registered child a tracing request seeks
+//! (and duplicate registrations), with a Fellegi–Sunter model estimated
+//! from the data itself.
+//!
+//! 1. [`MatchRecord`]: each record prepared once (name keys, birth interval
+//!    with its precision, places, parents, languages).
+//! 2. [`compare`]: a pair reduced to one level per [`Field`].
+//! 3. [`Model`]: `m`/`u` per level, `u` from random pairs, `m` and the prior
+//!    by EM over blocked candidate pairs (no labels); term-frequency
+//!    adjustment on name agreement; a missing field weighs 0.
+//! 4. [`Index`]: blocking keys OR-ed, oversized blocks skipped; [`link`] and
+//!    [`dedupe`] in parallel.
+//! 5. Siblings: a candidate whose family agrees but whose given name and
+//!    birth conflict is flagged (`Score::sibling`) and never labelled `match`.
+//!
+//! Labels: probability ≥ [`MATCH_THRESHOLD`] is `match`, ≥
+//! [`POSSIBLE_THRESHOLD`] `possible`.
+
+mod compare;
+mod index;
+mod model;
+mod record;
+
+pub use compare::{BirthLevel, Field, Levels, N_FIELDS, NameLevel, compare, looks_like_sibling};
+pub use index::{
+    Candidate, DEDUPE_PER_RECORD, DEFAULT_BLOCK_CAP, Duplicates, Index, Linkage, Pair, Settings, dedupe,
+    estimate, link,
+};
+pub use model::{
+    Explanation, FieldScore, Label, MATCH_THRESHOLD, MAX_TF_BITS, Model, POSSIBLE_THRESHOLD, Score,
+    TermFrequencies, tf_key,
+};
+pub use record::{AGE_ESTIMATE_SLACK_DAYS, Birth, BirthPrecision, MatchRecord};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,380 @@
+//! Unit and property tests of the linkage module. All names and dates are
+//! invented.
+
+use chrono::NaiveDate;
+use kinlink_core::{
+    AgeEstimate, Calendar, CalendarDate, ChildIdentity, CountryCode, FamilyMember, PartialDate, PersonName,
+    Place, Relation, Sex, WrittenName,
+};
+use proptest::prelude::*;
+
+use super::*;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+fn identity(given: &str, family: &str) -> ChildIdentity {
+    ChildIdentity {
+        names: PersonName {
+            given: (!given.is_empty()).then(|| WrittenName::new(given)),
+            family: (!family.is_empty()).then(|| WrittenName::new(family)),
+            ..PersonName::default()
+        },
+        ..ChildIdentity::default()
+    }
+}
+
+fn born(value: PartialDate, calendar: Calendar) -> ChildIdentity {
+    ChildIdentity {
+        date_of_birth: Some(CalendarDate::new(value, calendar)),
+        ..ChildIdentity::default()
+    }
+}
+
+fn birth_level(a: &ChildIdentity, b: &ChildIdentity) -> BirthLevel {
+    BirthLevel::of(Birth::of(a).as_ref(), Birth::of(b).as_ref())
+}
+
+#[test]
+fn dates_in_different_calendars_meet() {
+    // A Solar Hijri full date and the same day written in Gregorian.
+    let shamsi = PartialDate::full(1389, 5, 10);
+    let g = shamsi
+        .gregorian_interval(Calendar::SolarHijri)
+        .expect("convertible")
+        .earliest;
+    let gregorian = PartialDate::full(
+        chrono::Datelike::year(&g),
+        chrono::Datelike::month(&g) as u8,
+        chrono::Datelike::day(&g) as u8,
+    );
+    assert_eq!(
+        birth_level(
+            &born(shamsi, Calendar::SolarHijri),
+            &born(gregorian, Calendar::Gregorian)
+        ),
+        BirthLevel::SameDay
+    );
+    // An Ethiopian year against a Gregorian day inside it: a broad overlap.
+    let eth = PartialDate::year(2002);
+    let inside = eth
+        .gregorian_interval(Calendar::Ethiopian)
+        .expect("convertible")
+        .earliest
+        + chrono::Days::new(100);
+    let inside = PartialDate::full(
+        chrono::Datelike::year(&inside),
+        chrono::Datelike::month(&inside) as u8,
+        chrono::Datelike::day(&inside) as u8,
+    );
+    assert_eq!(
+        birth_level(
+            &born(eth, Calendar::Ethiopian),
+            &born(inside, Calendar::Gregorian)
+        ),
+        BirthLevel::OverlapBroad
+    );
+    // Different days are not the same day.
+    assert_eq!(
+        birth_level(
+            &born(PartialDate::full(2010, 3, 4), Calendar::Gregorian),
+            &born(PartialDate::full(2014, 3, 4), Calendar::Gregorian)
+        ),
+        BirthLevel::Far
+    );
+}
+
+#[test]
+fn first_of_january_is_read_as_the_year() {
+    let placeholder = born(PartialDate::full(2010, 1, 1), Calendar::Gregorian);
+    let b = Birth::of(&placeholder).expect("birth");
+    assert_eq!(b.precision, BirthPrecision::Placeholder);
+    assert_eq!(b.interval.days(), 365);
+    let summer = born(PartialDate::full(2010, 7, 15), Calendar::Gregorian);
+    assert_eq!(birth_level(&placeholder, &summer), BirthLevel::OverlapBroad);
+    // The flag set by a caseworker works in any calendar.
+    let mut flagged = CalendarDate::new(PartialDate::full(1389, 3, 3), Calendar::SolarHijri);
+    flagged.placeholder = true;
+    let id = ChildIdentity {
+        date_of_birth: Some(flagged),
+        ..ChildIdentity::default()
+    };
+    assert_eq!(
+        Birth::of(&id).map(|b| b.precision),
+        Some(BirthPrecision::Placeholder)
+    );
+}
+
+#[test]
+fn age_estimates_are_widened() {
+    let estimated = ChildIdentity {
+        age_estimate: Some(AgeEstimate::new(12, 12, day(2024, 6, 1))),
+        ..ChildIdentity::default()
+    };
+    let b = Birth::of(&estimated).expect("birth");
+    assert_eq!(b.precision, BirthPrecision::Estimate);
+    // 12 on 2024-06-01: born 2011-06-02..=2012-06-01, widened by a year each side.
+    assert_eq!(b.interval.earliest, day(2010, 6, 2));
+    assert_eq!(b.interval.latest, day(2013, 6, 1));
+    let within = born(PartialDate::full(2010, 9, 9), Calendar::Gregorian);
+    assert_eq!(birth_level(&estimated, &within), BirthLevel::OverlapBroad);
+    let older = born(PartialDate::full(2009, 3, 1), Calendar::Gregorian);
+    assert_eq!(birth_level(&estimated, &older), BirthLevel::Within3Years);
+    assert_eq!(
+        birth_level(&estimated, &ChildIdentity::default()),
+        BirthLevel::Missing
+    );
+}
+
+#[test]
+fn names_across_scripts_are_strong() {
+    assert_eq!(
+        NameLevel::of(&NameKey::new("محمد"), &NameKey::new("Mohammed")),
+        NameLevel::Strong
+    );
+    assert_eq!(
+        NameLevel::of(&NameKey::new("José"), &NameKey::new("Jose")),
+        NameLevel::Exact
+    );
+    assert_eq!(
+        NameLevel::of(&NameKey::new("Amina"), &NameKey::new("Olena")),
+        NameLevel::Different
+    );
+    assert_eq!(
+        NameLevel::of(&NameKey::new(""), &NameKey::new("Olena")),
+        NameLevel::Missing
+    );
+}
+
+use crate::names::NameKey;
+
+/// Deterministic generator for the synthetic mixture.
+struct Lcg(u64);
+impl Lcg {
+    fn unit(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn draw(&mut self, probs: &[f64]) -> u8 {
+        let x = self.unit();
+        let mut acc = 0.0;
+        for (i, p) in probs.iter().enumerate() {
+            acc += p;
+            if x < acc {
+                return i as u8 + 1;
+            }
+        }
+        probs.len() as u8
+    }
+}
+
+/// True m (matches concentrate on the top level) and u (on the bottom level)
+/// over the non-missing levels of a field with `n` levels (missing included).
+fn true_dists(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let k = n - 1;
+    let mut m = vec![0.05 / (k - 1) as f64; k];
+    m[k - 1] = 0.95;
+    let mut u = vec![0.1 / (k - 1) as f64; k];
+    u[0] = 0.9;
+    (m, u)
+}
+
+#[test]
+fn em_recovers_m_and_u_on_a_synthetic_mixture() {
+    let mut rng = Lcg(7);
+    let dists: Vec<(Vec<f64>, Vec<f64>)> = Field::ALL.iter().map(|f| true_dists(f.levels().len())).collect();
+    let vector = |rng: &mut Lcg, matched: bool| -> Levels {
+        let mut v = [0u8; N_FIELDS];
+        for (f, (m, u)) in dists.iter().enumerate() {
+            // 10% missing, independent of match status.
+            v[f] = if rng.unit() < 0.1 {
+                0
+            } else {
+                rng.draw(if matched { m } else { u })
+            };
+        }
+        v
+    };
+    let random: Vec<Levels> = (0..20_000).map(|_| vector(&mut rng, false)).collect();
+    let candidates: Vec<Levels> = (0..20_000).map(|i| vector(&mut rng, i % 5 == 0)).collect();
+    let model = Model::estimate(&random, &candidates, TermFrequencies::default());
+    assert!((model.lambda - 0.2).abs() < 0.02, "lambda {}", model.lambda);
+    for (f, (m, u)) in dists.iter().enumerate() {
+        for l in 0..m.len() {
+            assert!(
+                (model.m[f][l + 1] - m[l]).abs() < 0.04,
+                "m field {f} level {}",
+                l + 1
+            );
+            assert!(
+                (model.u[f][l + 1] - u[l]).abs() < 0.03,
+                "u field {f} level {}",
+                l + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn a_common_name_agreement_weighs_less_than_a_rare_one() {
+    let mut records: Vec<MatchRecord> = (0..50)
+        .map(|_| MatchRecord::new(&identity("Mohammad", ""), None))
+        .collect();
+    records.push(MatchRecord::new(&identity("Zerihun", ""), None));
+    for i in 0..49 {
+        records.push(MatchRecord::new(
+            &identity(
+                ["Olena", "Amina", "Ahmad", "Hawa", "Dawit", "Maria", "Yonas"][i % 7],
+                "",
+            ),
+            None,
+        ));
+    }
+    let tf = TermFrequencies::from_records(records.iter());
+    let common = tf.adjustment(0, &records[0].given, &records[1].given);
+    let rare = tf.adjustment(0, &records[50].given, &records[50].given);
+    assert!(common < 0.0, "common {common}");
+    assert!(rare > 0.0, "rare {rare}");
+    let model = Model::estimate(&[], &[], tf);
+    let levels = compare(&records[0], &records[1]);
+    let common_score = model.score(&levels, &records[0], &records[1]);
+    let rare_score = model.score(&compare(&records[50], &records[50]), &records[50], &records[50]);
+    assert!(common_score.weight < rare_score.weight);
+    let explained = model.explain(&levels, &records[0], &records[1]);
+    assert_eq!(explained.fields[0].level, "exact");
+    assert!(explained.fields[0].tf_adjustment < 0.0);
+    assert!((explained.probability - common_score.probability).abs() < 1e-12);
+}
+
+fn family_identity(given: &str, birth: PartialDate) -> ChildIdentity {
+    let mut id = identity(given, "Tesfay");
+    id.date_of_birth = Some(CalendarDate::new(birth, Calendar::Gregorian));
+    id.country_of_origin = Some(CountryCode::new("ER"));
+    id.family = vec![FamilyMember::new(
+        Relation::Mother,
+        PersonName::full(WrittenName::new("Selam Haile")),
+    )];
+    id
+}
+
+#[test]
+fn siblings_are_flagged_not_matched() {
+    let a = MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None);
+    let b = MatchRecord::new(&family_identity("Helen", PartialDate::full(2013, 9, 9)), None);
+    let same = MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None);
+    assert!(looks_like_sibling(&compare(&a, &b)));
+    assert!(!looks_like_sibling(&compare(&a, &same)));
+    // Even a model that trusts family names blindly does not call a sibling a match.
+    let model = Model::estimate(&[], &[], TermFrequencies::default());
+    let score = model.score(&compare(&a, &b), &a, &b);
+    assert!(score.sibling);
+    assert_ne!(score.label, Label::Match);
+}
+
+#[test]
+fn the_index_adds_removes_and_updates() {
+    let mut index = Index::default();
+    index.add(
+        "c1",
+        MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None),
+    );
+    index.add("c2", MatchRecord::new(&identity("Olena", "Shevchenko"), None));
+    assert_eq!(index.len(), 2);
+    let query = MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None);
+    let found: Vec<&str> = index
+        .candidates(&query)
+        .into_iter()
+        .filter_map(|s| index.id(s))
+        .collect();
+    assert_eq!(found, ["c1"]);
+    index.update("c1", MatchRecord::new(&identity("Amina", "Osman"), None));
+    assert!(index.candidates(&query).is_empty());
+    assert!(index.remove("c2"));
+    assert!(!index.remove("c2"));
+    assert_eq!(index.len(), 1);
+    let model = Model::estimate(&[], &[], TermFrequencies::default());
+    let (top, compared) = index.top_k(&model, &MatchRecord::new(&identity("Amina", "Osman"), None), 5);
+    assert_eq!(compared, 1);
+    assert!(top.len() <= 1);
+}
+
+#[test]
+fn link_finds_the_sought_child() {
+    let cases: Vec<MatchRecord> = ["Yonas", "Helen", "Dawit", "Senait"]
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let mut id = family_identity(g, PartialDate::full(2008 + i as i32, 2, 2));
+            id.sex = if i % 2 == 0 { Sex::Male } else { Sex::Female };
+            id.place_of_origin = Some(Place {
+                locality: Some(WrittenName::new("Keren")),
+                ..Place::default()
+            });
+            MatchRecord::new(&id, None)
+        })
+        .collect();
+    let requests = vec![cases[2].clone()];
+    let linkage = link(&requests, &cases, 3, &Settings::default(), &|_| {});
+    assert_eq!(linkage.results.len(), 1);
+    assert!(linkage.results[0].len() <= 3);
+    if let Some(best) = linkage.results[0].first() {
+        assert_eq!(best.slot, 2);
+    }
+}
+
+fn arb_identity() -> impl Strategy<Value = ChildIdentity> {
+    let names = prop::sample::select(vec![
+        "Mohammed",
+        "محمد",
+        "Muhammad",
+        "Ahmad",
+        "Olena",
+        "Олена",
+        "",
+        "Hassan",
+        "Hussein",
+        "Amina",
+    ]);
+    let families = prop::sample::select(vec!["Tesfay", "Haile", "Osman", "", "Shevchenko", "Al-Hassan"]);
+    (
+        names,
+        families,
+        prop::option::of((2000i32..2015, prop::option::of(1u8..=12), 1u8..=28)),
+        prop::option::of(0u8..3),
+    )
+        .prop_map(|(g, f, birth, sex)| {
+            let mut id = identity(g, f);
+            id.date_of_birth = birth.map(|(y, m, d)| {
+                let value = match m {
+                    Some(m) => PartialDate::full(y, m, d),
+                    None => PartialDate::year(y),
+                };
+                CalendarDate::new(value, Calendar::Gregorian)
+            });
+            id.sex = match sex {
+                Some(0) => Sex::Female,
+                Some(1) => Sex::Male,
+                _ => Sex::Unknown,
+            };
+            id
+        })
+}
+
+proptest! {
+    #[test]
+    fn scoring_is_symmetric(a in arb_identity(), b in arb_identity()) {
+        let (a, b) = (MatchRecord::new(&a, None), MatchRecord::new(&b, None));
+        let ab = compare(&a, &b);
+        let ba = compare(&b, &a);
+        prop_assert_eq!(ab, ba);
+        let tf = TermFrequencies::from_records([&a, &b]);
+        let model = Model::estimate(&[], &[], tf);
+        let (sab, sba) = (model.score(&ab, &a, &b), model.score(&ba, &b, &a));
+        prop_assert!((sab.weight - sba.weight).abs() < 1e-9);
+        prop_assert_eq!(sab.label, sba.label);
+    }
+}
