@@ -12,25 +12,9 @@ use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kinlink");
+mod common;
 
-/// `kinlink` run in `dir`, with no configuration leaking in from the
-/// environment of whoever runs the tests.
-fn kinlink(dir: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir);
-    for var in [
-        "KINLINK_DATA_DIR",
-        "KINLINK_LISTEN",
-        "KINLINK_DATABASE_URL",
-        "KINLINK_CONFIG",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("USER", "tester");
-    cmd
-}
+use common::{BIN, kinlink};
 
 fn json(output: &[u8]) -> Value {
     serde_json::from_slice(output)

@@ -4,25 +4,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kinlink");
+mod common;
 
-fn kinlink(dir: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir);
-    for var in [
-        "KINLINK_DATA_DIR",
-        "KINLINK_DATABASE_URL",
-        "KINLINK_CONFIG",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+use common::kinlink;
 
 /// A 300-children demo dataset in a fresh directory.
 fn demo() -> TempDir {
