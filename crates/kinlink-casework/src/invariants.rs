@@ -130,10 +130,9 @@ impl CaseFile {
         for a in &self.representatives {
             if a.role == RepresentativeRole::Guardian
                 && a.caseload_before >= config.max_guardian_caseload
-                && !a
-                    .caseload_override
+                && a.caseload_override
                     .as_ref()
-                    .is_some_and(|o| !o.reason.trim().is_empty())
+                    .is_none_or(|o| o.reason.trim().is_empty())
             {
                 v.push("a guardian beyond the caseload limit without a supervisor's reason");
             }

@@ -24,6 +24,8 @@ pub mod tasks;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 pub use case::{
