@@ -298,6 +298,21 @@ impl Purpose {
         Purpose::Administration,
         Purpose::ImmigrationEnforcement,
     ];
+
+    /// Stable name (as in the audit log and the API).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Purpose::CaseManagement => "case_management",
+            Purpose::Tracing => "tracing",
+            Purpose::BestInterestsProcedure => "best_interests_procedure",
+            Purpose::ServiceReferral => "service_referral",
+            Purpose::Statistics => "statistics",
+            Purpose::Audit => "audit",
+            Purpose::DataProtectionReview => "data_protection_review",
+            Purpose::Administration => "administration",
+            Purpose::ImmigrationEnforcement => "immigration_enforcement",
+        }
+    }
 }
 
 /// How the principal authenticated (for the audit; the policy treats both alike).
@@ -308,6 +323,16 @@ pub enum Via {
     Session,
     /// A machine client's API token, issued to a user.
     ApiToken,
+}
+
+impl Via {
+    /// Stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Via::Session => "session",
+            Via::ApiToken => "api_token",
+        }
+    }
 }
 
 /// Who is asking: a user (or a token issued to one) of an agency, with roles.
