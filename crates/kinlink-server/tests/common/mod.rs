@@ -9,7 +9,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
 use kinlink_store::{
-    Actor, ImportItem, ImportOutcome, RawRecord, RawRevision, RecordMeta, SqliteStore, Store, StoreError,
+    Actor, ChangeCursor, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, ProposalOutcome,
+    ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite, ReviewDecision,
+    SqliteStore, Store, StoreError, StoredMatch,
 };
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
@@ -312,6 +314,53 @@ impl Store for DownStore {
         Err(down())
     }
     async fn ping(&self) -> Result<(), StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl MatchStore for DownStore {
+    async fn propose_matches(
+        &self,
+        _: RecordId,
+        _: i64,
+        _: &[ProposedMatch],
+        _: &Actor,
+    ) -> Result<ProposalOutcome, StoreError> {
+        Err(down())
+    }
+    async fn get_match(&self, _: MatchId) -> Result<Option<StoredMatch>, StoreError> {
+        Err(down())
+    }
+    async fn matches_for_request(&self, _: RecordId) -> Result<Vec<StoredMatch>, StoreError> {
+        Err(down())
+    }
+    async fn matches_for_case(&self, _: RecordId) -> Result<Vec<StoredMatch>, StoreError> {
+        Err(down())
+    }
+    async fn review_match(
+        &self,
+        _: MatchId,
+        _: i64,
+        _: ReviewDecision<'_>,
+        _: &Actor,
+        _: &[RecordWrite],
+    ) -> Result<StoredMatch, StoreError> {
+        Err(down())
+    }
+    async fn match_history(&self, _: MatchId) -> Result<Vec<MatchReview>, StoreError> {
+        Err(down())
+    }
+    async fn changes_since(&self, _: ChangeCursor, _: u32) -> Result<Vec<RecordChange>, StoreError> {
+        Err(down())
+    }
+    async fn latest_change(&self) -> Result<i64, StoreError> {
+        Err(down())
+    }
+    async fn matcher_position(&self) -> Result<i64, StoreError> {
+        Err(down())
+    }
+    async fn advance_matcher_position(&self, _: i64) -> Result<(), StoreError> {
         Err(down())
     }
 }
