@@ -22,6 +22,8 @@ use tokio::task::JoinHandle;
 
 pub struct Server {
     pub base: String,
+    /// The server's matching service.
+    pub matcher: kinlink_server::Matcher,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
@@ -54,11 +56,13 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(kinlink_server::serve(store, listener, async {
+        let (router, matcher) = kinlink_server::app(store);
+        let task = tokio::spawn(kinlink_server::serve_router(router, listener, async {
             let _ = stopped.await;
         }));
         Self {
             base,
+            matcher,
             http: reqwest::Client::new(),
             stop: Some(stop),
             task,
@@ -85,6 +89,15 @@ impl Server {
             location,
             text,
         }
+    }
+
+    /// Wait until the matcher has matched every write made so far. Bounded,
+    /// so that a broken matcher fails the test instead of hanging it.
+    pub async fn settled(&self) {
+        tokio::time::timeout(std::time::Duration::from_secs(120), self.matcher.settled())
+            .await
+            .expect("the matcher settles")
+            .expect("the matcher runs");
     }
 
     pub fn url(&self, path: &str) -> String {
