@@ -590,6 +590,11 @@ impl Engine {
         // Everything goes into the indexes; only what changed after the
         // shared position is matched again.
         engine.read_feed(position).await?;
+        // The model for the data as it is. Unlike a later re-estimation this
+        // matches nothing again: stored proposals keep the model they were
+        // made with until a record changes or the data doubles, rather than
+        // every start costing minutes of matching at national scale.
+        on_state(&mut engine.state, State::choose_model).await?;
         Ok(engine)
     }
 
