@@ -150,6 +150,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { .. } => Self::not_found("no record with this id or number"),
+            StoreError::MatchNotFound => Self::not_found("no match with this id"),
             StoreError::Conflict { expected, current } => {
                 let mut error = Self::new(
                     StatusCode::CONFLICT,

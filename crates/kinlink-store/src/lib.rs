@@ -22,6 +22,8 @@
 
 mod batch;
 mod error;
+mod match_sql;
+mod matches;
 mod postgres;
 mod records;
 mod sql;
@@ -29,6 +31,10 @@ mod sqlite;
 mod types;
 
 pub use error::StoreError;
+pub use matches::{
+    ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
+    RecordChange, RecordWrite, ReviewDecision, StoredMatch,
+};
 pub use postgres::{PgOptions, PgStore};
 pub use records::{ImportItem, ImportOutcome, Records};
 pub use sql::{Dialect, SqlStore, SqlValue};
@@ -39,8 +45,9 @@ use async_trait::async_trait;
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
 
 /// What a backend must do. Every write is atomic: it fully happens or not at all.
+/// Every store also keeps match proposals and the change feed ([`MatchStore`]).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: MatchStore + Send + Sync + 'static {
     /// Insert a new record at version 1, minting its id and number.
     async fn insert(
         &self,

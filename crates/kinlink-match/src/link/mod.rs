@@ -19,6 +19,7 @@
 mod compare;
 mod index;
 mod model;
+mod prior;
 mod record;
 
 pub use compare::{BirthLevel, Field, Levels, N_FIELDS, NameLevel, compare, looks_like_sibling};
@@ -30,6 +31,7 @@ pub use model::{
     Explanation, FieldScore, Label, MATCH_THRESHOLD, MAX_TF_BITS, Model, POSSIBLE_THRESHOLD, Score,
     TermFrequencies, tf_key,
 };
+pub use prior::PRIOR_LAMBDA;
 pub use record::{AGE_ESTIMATE_SLACK_DAYS, Birth, BirthPrecision, MatchRecord};
 
 #[cfg(test)]
