@@ -321,8 +321,13 @@ impl Model {
     /// * A: pairs whose given name agrees strongly and whose births meet;
     ///   estimates every field but given name and birth;
     /// * B: pairs whose family name and a parent's name agree strongly (the
-    ///   same family: the child or a sibling); estimates given name, birth
-    ///   and sex, the fields that tell a child from its siblings.
+    ///   same family: the child or a sibling); estimates the given name,
+    ///   which tells a child from its siblings;
+    /// * C: pairs whose given and family names both agree strongly;
+    ///   estimates birth and sex. Not in B: pairs of one family are mostly
+    ///   siblings, born years apart, and EM there learns that births years
+    ///   apart are usual among matches. Two children with the same full
+    ///   name are one child or namesakes, and namesakes' births are random.
     ///
     /// Then `λ` alone by EM over all candidate pairs, `m` fixed.
     pub fn estimate(random: &[Levels], candidates: &[Levels], tf: TermFrequencies) -> Model {
@@ -363,10 +368,23 @@ impl Model {
         if b.len() >= MIN_SESSION_PAIRS {
             let mut active = [false; N_FIELDS];
             active[0] = true;
-            active[2] = true;
-            active[3] = true;
             let mut lambda = 0.1;
             iterations += em_session(&patterns_of(b), &active, &active, &mut m, &u, true, &mut lambda);
+        }
+        let c: Vec<&Levels> = candidates
+            .iter()
+            .filter(|v| v[0] >= strong && v[1] >= strong)
+            .collect();
+        if c.len() >= MIN_SESSION_PAIRS {
+            let mut active = [true; N_FIELDS];
+            active[0] = false;
+            active[1] = false;
+            let mut lambda = 0.1;
+            let mut m_c = m.clone();
+            iterations += em_session(&patterns_of(c), &active, &active, &mut m_c, &u, true, &mut lambda);
+            for f in [2, 3] {
+                m[f].clone_from(&m_c[f]);
+            }
         }
         // The prior: the share of matches among candidate pairs. Blocked
         // non-matches agree more than random pairs do, so here the
