@@ -274,12 +274,13 @@ pub fn compare(a: &MatchRecord, b: &MatchRecord) -> Levels {
 }
 
 /// Whether a compared pair looks like two siblings rather than one child:
-/// the family agrees (parents or family name) but the given name conflicts
-/// and the birth intervals do not meet.
+/// the family agrees (family name or a parent's name) but the given name
+/// conflicts. Birth is not required to differ: twins share it, and an age
+/// estimate widened by the error of age assessment overlaps a sibling's
+/// year of birth as easily as the child's own.
 pub fn looks_like_sibling(levels: &Levels) -> bool {
     let strong = NameLevel::Strong as u8;
     let family = levels[1] >= strong || levels[8] >= strong || levels[9] >= strong;
     let given_conflict = levels[0] == NameLevel::Different as u8 || levels[0] == NameLevel::Somewhat as u8;
-    let birth_apart = levels[3] != BirthLevel::Missing as u8 && levels[3] <= BirthLevel::WithinYear as u8;
-    family && given_conflict && birth_apart
+    family && given_conflict
 }

@@ -131,6 +131,11 @@ impl Index {
 
     /// The best `k` candidates for `record` labelled at least `Possible`,
     /// best first, and how many pairs were compared.
+    ///
+    /// The record seeks one child, registered at most once, so the
+    /// candidates compete: a candidate's probability is its posterior among
+    /// "none of them" and "this one" ([`one_child_posterior`]), and only the
+    /// best may be labelled `match`.
     pub fn top_k(&self, model: &Model, record: &MatchRecord, k: usize) -> (Vec<Candidate>, usize) {
         let slots = self.candidates(record);
         let compared = slots.len();
@@ -139,14 +144,45 @@ impl Index {
             .filter_map(|slot| {
                 let other = self.record(slot)?;
                 let levels = compare(record, other);
-                let score = model.score(&levels, record, other);
-                (score.label != Label::NonMatch).then_some(Candidate { slot, score })
+                Some(Candidate {
+                    slot,
+                    score: model.score(&levels, record, other),
+                })
             })
             .collect();
+        one_child_posterior(&mut out);
+        out.retain(|c| c.score.label != Label::NonMatch);
         rank(&mut out);
         one_match(&mut out);
         out.truncate(k);
         (out, compared)
+    }
+}
+
+/// Turns pairwise probabilities into the posterior that each candidate is
+/// *the* sought child, when at most one is: with odds `o_j = 2^weight_j`
+/// (prior included), `P(j) = o_j / (1 + Σ_k o_k)`, the sum over the
+/// candidates that may be the child (probable siblings excluded: by the
+/// sibling rule they are not). A pair scored alone is over-confident
+/// whenever another candidate explains the evidence as well (a namesake
+/// from the same village, a duplicate registration): then neither is a
+/// `match`, both stay for a caseworker to compare. Candidates outside the
+/// blocks are taken to have negligible odds.
+fn one_child_posterior(candidates: &mut [Candidate]) {
+    let rivals = || candidates.iter().filter(|c| !c.score.sibling).map(|c| c.score.weight);
+    // log2(1 + Σ 2^w), computed around the largest term to avoid overflow.
+    let top = rivals().fold(0.0f64, f64::max);
+    let total = (-top).exp2() + rivals().map(|w| (w - top).exp2()).sum::<f64>();
+    let log_denominator = top + total.log2();
+    for c in candidates.iter_mut() {
+        let posterior = (c.score.weight - log_denominator).exp2().min(c.score.probability);
+        // Worth a look stays decided by the pair alone (a strong rival does
+        // not hide a candidate); `match` needs the posterior.
+        let listed = c.score.label != Label::NonMatch;
+        c.score = c.score.with_probability(posterior);
+        if listed && c.score.label == Label::NonMatch {
+            c.score.label = Label::Possible;
+        }
     }
 }
 

@@ -198,6 +198,28 @@ pub struct Score {
     pub label: Label,
 }
 
+impl Score {
+    /// The score with another probability (e.g. a posterior among rival
+    /// candidates) and the label it earns; the weight is kept.
+    pub fn with_probability(self, probability: f64) -> Score {
+        let mut label = if probability >= MATCH_THRESHOLD {
+            Label::Match
+        } else if probability >= POSSIBLE_THRESHOLD {
+            Label::Possible
+        } else {
+            Label::NonMatch
+        };
+        if self.sibling && label == Label::Match {
+            label = Label::Possible;
+        }
+        Score {
+            probability,
+            label,
+            ..self
+        }
+    }
+}
+
 fn level_counts(vectors: impl IntoIterator<Item = Levels>) -> Vec<Vec<f64>> {
     let mut counts: Vec<Vec<f64>> = Field::ALL.iter().map(|f| vec![0.0; f.levels().len()]).collect();
     for v in vectors {
@@ -466,23 +488,13 @@ impl Model {
 
     fn finish(&self, weight: f64, levels: &Levels) -> Score {
         let probability = 1.0 / (1.0 + (-weight).exp2());
-        let sibling = looks_like_sibling(levels);
-        let mut label = if probability >= MATCH_THRESHOLD {
-            Label::Match
-        } else if probability >= POSSIBLE_THRESHOLD {
-            Label::Possible
-        } else {
-            Label::NonMatch
-        };
-        if sibling && label == Label::Match {
-            label = Label::Possible;
-        }
         Score {
             weight,
             probability,
-            sibling,
-            label,
+            sibling: looks_like_sibling(levels),
+            label: Label::NonMatch,
         }
+        .with_probability(probability)
     }
 
     /// The per-field breakdown of a pair's score.
