@@ -169,7 +169,12 @@ impl Index {
 /// `match`, both stay for a caseworker to compare. Candidates outside the
 /// blocks are taken to have negligible odds.
 fn one_child_posterior(candidates: &mut [Candidate]) {
-    let rivals = || candidates.iter().filter(|c| !c.score.sibling).map(|c| c.score.weight);
+    let rivals = || {
+        candidates
+            .iter()
+            .filter(|c| !c.score.sibling)
+            .map(|c| c.score.weight)
+    };
     // log2(1 + Σ 2^w), computed around the largest term to avoid overflow.
     let top = rivals().fold(0.0f64, f64::max);
     let total = (-top).exp2() + rivals().map(|w| (w - top).exp2()).sum::<f64>();
