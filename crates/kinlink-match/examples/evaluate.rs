@@ -196,7 +196,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         let (origin, script) = meta.get(rid).copied().unwrap_or(("unknown", "unknown"));
-        for group in [by_origin.entry(origin).or_default(), by_script.entry(script).or_default()] {
+        for group in [
+            by_origin.entry(origin).or_default(),
+            by_script.entry(script).or_default(),
+        ] {
             group.add(&g);
         }
     }
@@ -227,6 +230,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "  p>={t}: {tp} true, {fp} false ({fp_no_truth} for requests without a true case, {fp_sibling} true siblings); precision {:.2}% recall {:.2}%",
             100.0 * tp as f64 / (tp + fp).max(1) as f64,
             100.0 * tp as f64 / same.values().map(HashSet::len).sum::<usize>().max(1) as f64
+        );
+    }
+    // Blocking recall and cost for other limits on candidates per query.
+    println!("blocking recall by candidates limit (limit: recall, mean candidates):");
+    for limit in [100, 200, 300, 500, 1000, usize::MAX] {
+        let mut limited = Index::with_limits(settings.block_cap, limit);
+        for (i, c) in cases.iter().enumerate() {
+            limited.add(i.to_string(), c.clone());
+        }
+        let (mut found, mut total, mut n) = (0usize, 0usize, 0usize);
+        for (i, request) in requests.iter().enumerate() {
+            let Some(truth) = same.get(request_rows[i].id.as_str()) else {
+                continue;
+            };
+            let slots = limited.candidates(request);
+            total += slots.len();
+            n += 1;
+            if slots.iter().any(|&s| truth.contains(case_rows[s].id.as_str())) {
+                found += 1;
+            }
+        }
+        println!(
+            "  {limit}: {:.2}%, {:.0}",
+            100.0 * found as f64 / n.max(1) as f64,
+            total as f64 / n.max(1) as f64
         );
     }
     let pct = |a: usize, b: usize| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
@@ -272,7 +300,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sibling.len()
     );
     println!("flagged siblings among listed: {sibling_flagged} ({sibling_flagged_true} true siblings)");
-    println!("by request origin / script: requests, recall@1, match precision, match recall, no-true-case matched");
+    println!(
+        "by request origin / script: requests, recall@1, match precision, match recall, no-true-case matched"
+    );
     for (name, g) in by_origin.iter().chain(by_script.iter()) {
         println!(
             "  {name:<18} {:>6} r@1 {:6.2}%  P {:6.2}%  R {:6.2}%  none→match {:5.2}%",

@@ -23,8 +23,8 @@ mod record;
 
 pub use compare::{BirthLevel, Field, Levels, N_FIELDS, NameLevel, compare, looks_like_sibling};
 pub use index::{
-    Candidate, DEDUPE_PER_RECORD, DEFAULT_BLOCK_CAP, Duplicates, Index, Linkage, Pair, Settings, dedupe,
-    estimate, link,
+    Candidate, DEDUPE_PER_RECORD, DEFAULT_BLOCK_CAP, DEFAULT_MAX_CANDIDATES, Duplicates, Index, Linkage,
+    Pair, Settings, dedupe, estimate, link,
 };
 pub use model::{
     Explanation, FieldScore, Label, MATCH_THRESHOLD, MAX_TF_BITS, Model, POSSIBLE_THRESHOLD, Score,

@@ -564,3 +564,35 @@ fn parents_names_weigh_less_when_the_family_name_already_agrees() {
     let without = model.weight_in(9, &vector(&[(1, NameLevel::Different as u8), (9, strong)]));
     assert!(with_family + 3.0 < without, "{with_family} vs {without}");
 }
+
+#[test]
+fn over_the_limit_the_records_sharing_more_and_rarer_keys_are_compared() {
+    let mut index = Index::with_limits(DEFAULT_BLOCK_CAP, 1);
+    // Namesakes sharing only the given name, then the child, who also
+    // shares the family name, the mother's name and the year of birth.
+    for i in 0..5 {
+        let mut namesake = family_identity("Yonas", PartialDate::full(1990 + i, 1, 2));
+        namesake.names.family = Some(WrittenName::new("Okello"));
+        namesake.family.clear();
+        index.add(format!("n{i}"), MatchRecord::new(&namesake, None));
+    }
+    index.add(
+        "child",
+        MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None),
+    );
+    let query = MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None);
+    let found: Vec<&str> = index
+        .candidates(&query)
+        .into_iter()
+        .filter_map(|s| index.id(s))
+        .collect();
+    assert_eq!(found, ["child"]);
+    // Without the limit every namesake is a candidate too.
+    let mut unlimited = Index::with_limits(DEFAULT_BLOCK_CAP, usize::MAX);
+    for slot in 0..6 {
+        if let (Some(id), Some(r)) = (index.id(slot), index.record(slot)) {
+            unlimited.add(id, r.clone());
+        }
+    }
+    assert_eq!(unlimited.candidates(&query).len(), 6);
+}
