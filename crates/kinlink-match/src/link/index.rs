@@ -187,7 +187,7 @@ impl Index {
     ///
     /// The record seeks one child, registered at most once, so the
     /// candidates compete: a candidate's probability is its posterior among
-    /// "none of them" and "this one" ([`one_child_posterior`]), and only the
+    /// "none of them" and "this one" (see `one_child_posterior`), and only the
     /// best may be labelled `match`.
     pub fn top_k(&self, model: &Model, record: &MatchRecord, k: usize) -> (Vec<Candidate>, usize) {
         let slots = self.candidates(record);
