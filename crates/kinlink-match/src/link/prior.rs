@@ -130,6 +130,8 @@ impl Model {
             m,
             u_same_country: u.clone(),
             u,
+            // Empty: parents' names are weighed as in `u` (see `Model::weight_in`).
+            u_same_family: Vec::new(),
             lambda: PRIOR_LAMBDA,
             tf: TermFrequencies::default(),
             iterations: 0,
