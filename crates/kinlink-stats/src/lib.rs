@@ -37,3 +37,10 @@ pub use indicator::{Indicator, MatchReview, Unit, ValueUnit};
 pub use noise::{PrivacyBudget, geometric_variance};
 pub use reports::{DetentionReport, ReportPeriod, Section, TreatyReport};
 pub use table::{MAX_CELLS, MAX_DIMENSIONS, Table, TableSpec};
+
+#[cfg(test)]
+mod disclosure_tests;
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests;
