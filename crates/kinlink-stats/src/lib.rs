@@ -44,3 +44,5 @@ mod disclosure_tests;
 mod fixtures;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod release_tests;
