@@ -9,21 +9,21 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
-use kinlink_casework::case::{Appointment, SolutionInProgress};
 use kinlink_casework::care::Detention;
+use kinlink_casework::case::{Appointment, SolutionInProgress};
 use kinlink_casework::forms::DurableSolution;
 use kinlink_casework::{CaseFile, EntryId, Identification, RepresentativeRole, UserId};
-use kinlink_core::{Accompaniment, Calendar, CalendarDate, ChildCase, CountryCode, PartialDate, RecordId, Sex};
-use kinlink_stats::{
-    DisclosurePolicy, Engine, Indicator, StatsConfig, TableSpec, TreatyReport, Window,
+use kinlink_core::{
+    Accompaniment, Calendar, CalendarDate, ChildCase, CountryCode, PartialDate, RecordId, Sex,
 };
+use kinlink_stats::{DisclosurePolicy, Engine, Indicator, StatsConfig, TableSpec, TreatyReport, Window};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
 const NATIONALITIES: [&str; 30] = [
-    "AF", "SY", "ER", "SO", "SD", "SS", "IQ", "IR", "PK", "BD", "NG", "GN", "CI", "ML", "ET", "YE", "UA", "MA",
-    "DZ", "TN", "EG", "LY", "CD", "CM", "GM", "SN", "HN", "GT", "SV", "VE",
+    "AF", "SY", "ER", "SO", "SD", "SS", "IQ", "IR", "PK", "BD", "NG", "GN", "CI", "ML", "ET", "YE", "UA",
+    "MA", "DZ", "TN", "EG", "LY", "CD", "CM", "GM", "SN", "HN", "GT", "SV", "VE",
 ];
 
 /// A deterministic synthetic case. Everyone is invented; no names are needed.
@@ -42,7 +42,10 @@ fn synthetic(i: u64, rng: &mut ChaCha8Rng) -> (ChildCase, CaseFile) {
         7..9 => Accompaniment::Accompanied,
         _ => Accompaniment::Unknown,
     };
-    let identified: DateTime<Utc> = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).single().unwrap_or_default()
+    let identified: DateTime<Utc> = Utc
+        .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
         + TimeDelta::minutes(rng.random_range(0..525_600));
     let mut case = ChildCase::default();
     case.child.sex = sex;
@@ -132,7 +135,10 @@ fn main() {
         checksum += u64::from(case.child.nationalities.len() as u8) + file.representatives.len() as u64;
     }
     let generation = start.elapsed();
-    println!("generating the cases alone:           {} (checksum {checksum})", secs(generation));
+    println!(
+        "generating the cases alone:           {} (checksum {checksum})",
+        secs(generation)
+    );
 
     let policy = DisclosurePolicy::default();
     let run = |specs: &[TableSpec]| {
@@ -157,7 +163,11 @@ fn main() {
         secs(release)
     );
     let registered = &treaty[0];
-    let hidden = registered.cells().iter().filter(|c| c.count().value().is_none()).count();
+    let hidden = registered
+        .cells()
+        .iter()
+        .filter(|c| c.count().value().is_none())
+        .count();
     println!(
         "  children registered by nationality x sex x age band: {} cells with totals, {} suppressed, audit complete: {}",
         registered.cells().len(),

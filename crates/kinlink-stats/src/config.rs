@@ -94,7 +94,9 @@ impl RegionMap {
         self.regions
             .iter()
             .find(|r| {
-                r.country.as_ref().is_none_or(|c| place.country.as_ref() == Some(c))
+                r.country
+                    .as_ref()
+                    .is_none_or(|c| place.country.as_ref() == Some(c))
                     && r.areas.iter().any(|a| written.contains(a))
             })
             .map(|r| Arc::clone(&r.name))

@@ -92,7 +92,9 @@ impl Dimension {
             .map(Label::MatchOutcome)
             .to_vec(),
             Dimension::CaseloadBand => CaseloadBand::ALL.map(Label::CaseloadBand).to_vec(),
-            Dimension::Nationality | Dimension::Region | Dimension::Period | Dimension::Centre => return None,
+            Dimension::Nationality | Dimension::Region | Dimension::Period | Dimension::Centre => {
+                return None;
+            }
         };
         Some(labels)
     }
@@ -440,15 +442,27 @@ mod tests {
     fn periods_and_their_codes() {
         let d = NaiveDate::from_ymd_opt(2026, 5, 17).expect("date");
         assert_eq!(Label::Period(Period::of(d, Granularity::Year)).code(), "2026");
-        assert_eq!(Label::Period(Period::of(d, Granularity::Quarter)).code(), "2026-Q2");
+        assert_eq!(
+            Label::Period(Period::of(d, Granularity::Quarter)).code(),
+            "2026-Q2"
+        );
         assert_eq!(Label::Period(Period::of(d, Granularity::Month)).code(), "2026-05");
     }
 
     #[test]
     fn invalid_country_codes_become_unknown() {
-        assert_eq!(Nationality::from_code(&CountryCode::new("af")), Nationality::Country(*b"AF"));
-        assert_eq!(Nationality::from_code(&CountryCode::new("ZZ")), Nationality::Unknown);
-        assert_eq!(Nationality::from_code(&CountryCode::new("Ahmad")), Nationality::Unknown);
+        assert_eq!(
+            Nationality::from_code(&CountryCode::new("af")),
+            Nationality::Country(*b"AF")
+        );
+        assert_eq!(
+            Nationality::from_code(&CountryCode::new("ZZ")),
+            Nationality::Unknown
+        );
+        assert_eq!(
+            Nationality::from_code(&CountryCode::new("Ahmad")),
+            Nationality::Unknown
+        );
     }
 
     #[test]

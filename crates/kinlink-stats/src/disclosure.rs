@@ -212,13 +212,19 @@ impl ReleasedTable {
     /// The cell with these category codes (`"total"` for a total).
     pub fn cell(&self, codes: &[&str]) -> Option<&ReleasedCell> {
         self.cells.iter().find(|c| {
-            c.categories.len() == codes.len() && c.categories.iter().zip(codes).all(|(cat, code)| cat.code() == *code)
+            c.categories.len() == codes.len()
+                && c.categories
+                    .iter()
+                    .zip(codes)
+                    .all(|(cat, code)| cat.code() == *code)
         })
     }
 
     /// The grand total.
     pub fn total(&self) -> Option<&ReleasedCell> {
-        self.cells.iter().find(|c| c.categories.iter().all(|x| *x == Category::Total))
+        self.cells
+            .iter()
+            .find(|c| c.categories.iter().all(|x| *x == Category::Total))
     }
 }
 
@@ -288,7 +294,10 @@ impl Table {
             }
         }
         if with_target {
-            assessed = augment(&self.shape, &self.cells.iter().map(|c| c.assessed).collect::<Vec<_>>());
+            assessed = augment(
+                &self.shape,
+                &self.cells.iter().map(|c| c.assessed).collect::<Vec<_>>(),
+            );
             met = augment(&self.shape, &self.cells.iter().map(|c| c.met).collect::<Vec<_>>());
         }
         let not_with_noise = Figure::Hidden(Hidden::NotReleasedWithNoise);
@@ -443,7 +452,7 @@ pub(crate) fn lines(shape: &Shape) -> Vec<Line> {
         let len = shape.sizes[d] + 1;
         out.extend(
             (0..n)
-                .filter(|a| (a / stride) % len == 0)
+                .filter(|a| (a / stride).is_multiple_of(len))
                 .map(|start| Line { start, stride, len }),
         );
     }
@@ -614,7 +623,10 @@ pub(crate) fn audit(all_lines: &[Line], hidden: &[bool]) -> Audit {
     let mut determined = Vec::new();
     let mut complete = true;
     for eq_ids in groups.values() {
-        let mut cols: Vec<usize> = eq_ids.iter().flat_map(|e| equations[*e].iter().map(|(u, _)| *u)).collect();
+        let mut cols: Vec<usize> = eq_ids
+            .iter()
+            .flat_map(|e| equations[*e].iter().map(|(u, _)| *u))
+            .collect();
         cols.sort_unstable();
         cols.dedup();
         if cols.len() > AUDIT_MAX_UNKNOWNS {
@@ -636,7 +648,9 @@ pub(crate) fn audit(all_lines: &[Line], hidden: &[bool]) -> Audit {
         let mut pivot_of = vec![None; m];
         let mut r = 0;
         for c in 0..m {
-            let Some(p) = (r..rows.len()).find(|i| rows[*i][c] != 0) else { continue };
+            let Some(p) = (r..rows.len()).find(|i| rows[*i][c] != 0) else {
+                continue;
+            };
             rows.swap(r, p);
             let inv = inverse(rows[r][c]);
             for x in rows[r].iter_mut() {
@@ -663,7 +677,10 @@ pub(crate) fn audit(all_lines: &[Line], hidden: &[bool]) -> Audit {
         let is_pivot: Vec<bool> = pivot_of.iter().map(Option::is_some).collect();
         for (c, p) in pivot_of.iter().enumerate() {
             if let Some(row) = p
-                && rows[*row].iter().enumerate().all(|(j, x)| j == c || is_pivot[j] || *x == 0)
+                && rows[*row]
+                    .iter()
+                    .enumerate()
+                    .all(|(j, x)| j == c || is_pivot[j] || *x == 0)
             {
                 determined.push(unknowns[cols[c]]);
             }

@@ -21,7 +21,9 @@ fn peel(shape: &Shape, counts: &[u64], hidden: &[bool]) -> Vec<usize> {
         .map(|(c, h)| if *h { None } else { Some(*c as i64) })
         .collect();
     let solved = solve(shape, known);
-    (0..hidden.len()).filter(|a| hidden[*a] && solved[*a].is_some()).collect()
+    (0..hidden.len())
+        .filter(|a| hidden[*a] && solved[*a].is_some())
+        .collect()
 }
 
 fn solve(shape: &Shape, mut known: Vec<Option<i64>>) -> Vec<Option<i64>> {
@@ -116,7 +118,17 @@ fn the_audit_finds_what_the_line_rule_misses() {
     let n = shape.augmented_len().expect("size");
     let at = |r: usize, c: usize| r * shape.augmented_stride(0) + c;
     let mut hidden = vec![false; n];
-    for (r, c) in [(0, 0), (0, 1), (1, 0), (1, 1), (1, 3), (3, 3), (3, 4), (4, 3), (4, 4)] {
+    for (r, c) in [
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (1, 1),
+        (1, 3),
+        (3, 3),
+        (3, 4),
+        (4, 3),
+        (4, 4),
+    ] {
         hidden[at(r, c)] = true;
     }
     for line in lines(&shape) {
@@ -147,20 +159,34 @@ fn an_engine_table_released_with_margins_resists_recovery() {
             }
         }
     }
-    let spec = TableSpec::new(Indicator::ChildrenRegistered, &[Dimension::Nationality, Dimension::Sex]);
+    let spec = TableSpec::new(
+        Indicator::ChildrenRegistered,
+        &[Dimension::Nationality, Dimension::Sex],
+    );
     let table = compute(config(), &[spec], kids.iter().map(Kid::pair), [], [])
         .expect("table")
         .pop()
         .expect("one");
     let released = table.release(&DisclosurePolicy::default());
     for codes in [["ER", "female"], ["ER", "male"], ["ER", "total"]] {
-        assert!(released.cell(&codes).expect("cell").count().value().is_none(), "{codes:?} shown");
+        assert!(
+            released.cell(&codes).expect("cell").count().value().is_none(),
+            "{codes:?} shown"
+        );
     }
     assert_eq!(released.total().expect("total").count(), Figure::Value(81));
     // Rebuild what an outsider sees and attack it.
     let shape = table.shape.clone();
-    let counts: Vec<u64> = released.cells().iter().map(|c| c.count().value().unwrap_or(0)).collect();
-    let hidden: Vec<bool> = released.cells().iter().map(|c| c.count().value().is_none()).collect();
+    let counts: Vec<u64> = released
+        .cells()
+        .iter()
+        .map(|c| c.count().value().unwrap_or(0))
+        .collect();
+    let hidden: Vec<bool> = released
+        .cells()
+        .iter()
+        .map(|c| c.count().value().is_none())
+        .collect();
     assert!(peel(&shape, &counts, &hidden).is_empty());
     assert!(audit(&lines(&shape), &hidden).determined.is_empty());
     assert!(released.disclosure().audit_complete);

@@ -9,8 +9,8 @@ use crate::config::StatsConfig;
 use crate::dims::{CaseloadBand, Dimension, Label, Period};
 use crate::error::StatsError;
 use crate::indicator::{
-    CaseDims, Contribution, MatchReview, Source, active_guardians, case_contributions, match_review_contribution,
-    reference_instant, tracing_contribution,
+    CaseDims, Contribution, MatchReview, Source, active_guardians, case_contributions,
+    match_review_contribution, reference_instant, tracing_contribution,
 };
 use crate::table::{Labels, Table, TableBuilder, TableSpec};
 
@@ -76,7 +76,12 @@ impl Engine {
     }
 
     pub fn add_case(&mut self, case: &ChildCase, file: &CaseFile) {
-        if !self.builders.iter().any(|b| b.spec.indicator.source() == Source::Case) && self.caseloads.is_none() {
+        if !self
+            .builders
+            .iter()
+            .any(|b| b.spec.indicator.source() == Source::Case)
+            && self.caseloads.is_none()
+        {
             return;
         }
         let dims = CaseDims::of(case, file, &self.config);
@@ -110,15 +115,27 @@ impl Engine {
     }
 
     pub fn add_tracing_request(&mut self, request: &TracingRequest) {
-        let Some(c) = tracing_contribution(request, &self.config) else { return };
-        for builder in self.builders.iter_mut().filter(|b| b.spec.indicator.source() == Source::Tracing) {
+        let Some(c) = tracing_contribution(request, &self.config) else {
+            return;
+        };
+        for builder in self
+            .builders
+            .iter_mut()
+            .filter(|b| b.spec.indicator.source() == Source::Tracing)
+        {
             builder.add(&Unlabelled, std::slice::from_ref(&c));
         }
     }
 
     pub fn add_match_review(&mut self, review: &MatchReview) {
-        let Some(c) = match_review_contribution(review, &self.config) else { return };
-        for builder in self.builders.iter_mut().filter(|b| b.spec.indicator.source() == Source::MatchReview) {
+        let Some(c) = match_review_contribution(review, &self.config) else {
+            return;
+        };
+        for builder in self
+            .builders
+            .iter_mut()
+            .filter(|b| b.spec.indicator.source() == Source::MatchReview)
+        {
             builder.add(&Unlabelled, std::slice::from_ref(&c));
         }
     }
@@ -126,9 +143,15 @@ impl Engine {
     /// The tables, in the order they were asked for.
     pub fn finish(mut self) -> Result<Vec<Table>, StatsError> {
         if let Some(caseloads) = self.caseloads.take() {
-            for builder in self.builders.iter_mut().filter(|b| b.spec.indicator.source() == Source::Caseloads) {
+            for builder in self
+                .builders
+                .iter_mut()
+                .filter(|b| b.spec.indicator.source() == Source::Caseloads)
+            {
                 for &children in caseloads.values() {
-                    let Some(band) = CaseloadBand::of(children) else { continue };
+                    let Some(band) = CaseloadBand::of(children) else {
+                        continue;
+                    };
                     let c = Contribution {
                         period: Period::Unknown,
                         extra: Some(Label::CaseloadBand(band)),

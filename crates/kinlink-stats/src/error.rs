@@ -6,7 +6,10 @@ use crate::indicator::Indicator;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum StatsError {
     #[error("{indicator:?} cannot be broken down by {dimension:?}")]
-    DimensionNotApplicable { indicator: Indicator, dimension: Dimension },
+    DimensionNotApplicable {
+        indicator: Indicator,
+        dimension: Dimension,
+    },
     #[error("a dimension appears twice in one table")]
     RepeatedDimension,
     #[error("a table has at most {max} dimensions")]

@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use kinlink_casework::age::{AgeAssessment, AgeAssessmentMethod, AgeRange, Assessor};
-use kinlink_casework::case::{
-    ApprovalOutcome, ApprovalSubject, Appointment, ApprovalRequest, SolutionInProgress, StageChange,
-};
 use kinlink_casework::care::Detention;
+use kinlink_casework::case::{
+    Appointment, ApprovalOutcome, ApprovalRequest, ApprovalSubject, SolutionInProgress, StageChange,
+};
 use kinlink_casework::complaint::{Complainant, Complaint, ComplaintChannel, ComplaintStatus};
 use kinlink_casework::forms::{
-    BestInterestsDecision, BiaForm, CareOption, ChildViews, Discipline, DurableSolution, Heard, InterpreterUse,
+    BestInterestsDecision, BiaForm, CareOption, ChildViews, Discipline, DurableSolution, Heard,
+    InterpreterUse,
 };
 use kinlink_casework::referral::{Referral, ReferralRecipient, ReferralStatus, ServiceKind};
 use kinlink_casework::reunification::{ConfirmedMatch, FollowUpVisit, Reunification, Wellbeing};
@@ -28,7 +29,9 @@ pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 pub fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("valid fixture time")
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .expect("valid fixture time")
 }
 
 /// The reference date of most tests: end of June 2026.
@@ -48,7 +51,13 @@ pub struct Kid {
 }
 
 impl Kid {
-    pub fn new(n: u128, nationality: &str, sex: Sex, accompaniment: Accompaniment, identified: DateTime<Utc>) -> Self {
+    pub fn new(
+        n: u128,
+        nationality: &str,
+        sex: Sex,
+        accompaniment: Accompaniment,
+        identified: DateTime<Utc>,
+    ) -> Self {
         let mut case = ChildCase::default();
         case.child.names = PersonName {
             given: Some(WrittenName::new(format!("Zyxgiven{n}"))),
@@ -183,7 +192,12 @@ impl Kid {
         self
     }
 
-    pub fn bid(mut self, start: DateTime<Utc>, approved: DateTime<Utc>, recommended: DurableSolution) -> Self {
+    pub fn bid(
+        mut self,
+        start: DateTime<Utc>,
+        approved: DateTime<Utc>,
+        recommended: DurableSolution,
+    ) -> Self {
         self.stage_change(Stage::BestInterestsDetermination, start);
         let n = self.next_entry;
         self.next_entry += 1;
@@ -237,7 +251,12 @@ impl Kid {
         self
     }
 
-    pub fn referral(mut self, service: ServiceKind, sent: DateTime<Utc>, done: Option<DateTime<Utc>>) -> Self {
+    pub fn referral(
+        mut self,
+        service: ServiceKind,
+        sent: DateTime<Utc>,
+        done: Option<DateTime<Utc>>,
+    ) -> Self {
         let id = self.entry();
         self.file.referrals.push(Referral {
             id,
@@ -248,7 +267,11 @@ impl Kid {
                 other_agency: false,
             },
             basis: None,
-            status: if done.is_some() { ReferralStatus::Done } else { ReferralStatus::Sent },
+            status: if done.is_some() {
+                ReferralStatus::Done
+            } else {
+                ReferralStatus::Sent
+            },
             sent_at: sent,
             sent_by: UserId::new("user-cw"),
             due: sent.date_naive() + TimeDelta::days(30),

@@ -148,15 +148,46 @@ impl Indicator {
 
     pub fn dimensions(self) -> &'static [Dimension] {
         use Dimension::*;
-        const CHILD: [Dimension; 7] = [Nationality, Sex, AgeBand, Accompaniment, Disability, Region, Period];
+        const CHILD: [Dimension; 7] = [
+            Nationality,
+            Sex,
+            AgeBand,
+            Accompaniment,
+            Disability,
+            Region,
+            Period,
+        ];
         match self {
-            Indicator::BidsCompleted | Indicator::DurableSolutions => {
-                &[Nationality, Sex, AgeBand, Accompaniment, Disability, Region, Period, Solution]
-            }
-            Indicator::Referrals => &[Nationality, Sex, AgeBand, Accompaniment, Disability, Region, Period, Service],
-            Indicator::ChildrenDetained => {
-                &[Nationality, Sex, AgeBand, Accompaniment, Disability, Region, Period, Centre]
-            }
+            Indicator::BidsCompleted | Indicator::DurableSolutions => &[
+                Nationality,
+                Sex,
+                AgeBand,
+                Accompaniment,
+                Disability,
+                Region,
+                Period,
+                Solution,
+            ],
+            Indicator::Referrals => &[
+                Nationality,
+                Sex,
+                AgeBand,
+                Accompaniment,
+                Disability,
+                Region,
+                Period,
+                Service,
+            ],
+            Indicator::ChildrenDetained => &[
+                Nationality,
+                Sex,
+                AgeBand,
+                Accompaniment,
+                Disability,
+                Region,
+                Period,
+                Centre,
+            ],
             Indicator::TracingRequests => &[Period],
             Indicator::MatchReviews => &[Period, MatchOutcome],
             Indicator::GuardianCaseloads => &[CaseloadBand],
@@ -365,7 +396,8 @@ pub(crate) fn case_contributions(
                 {
                     continue;
                 }
-                let start = entered(file, Stage::Assessment, request.requested_at).unwrap_or(request.requested_at);
+                let start =
+                    entered(file, Stage::Assessment, request.requested_at).unwrap_or(request.requested_at);
                 out.push(plain(Some(days(start, outcome.at)), None));
             }
         }
@@ -400,18 +432,24 @@ pub(crate) fn case_contributions(
             }
         }
         Indicator::FollowUpVisits => {
-            for _ in cycles(file).flat_map(|c| &c.visits).filter(|v| v.visited_at <= reference) {
+            for _ in cycles(file)
+                .flat_map(|c| &c.visits)
+                .filter(|v| v.visited_at <= reference)
+            {
                 out.push(plain(None, None));
             }
         }
         Indicator::Referrals => {
             for referral in file.referrals.iter().filter(|r| r.sent_at <= reference) {
                 let benchmark = TimeDelta::days(i64::from(config.benchmark_days(referral.service)));
-                let done_at = referral
-                    .updated_at
-                    .filter(|t| referral.status == kinlink_casework::referral::ReferralStatus::Done && *t <= reference);
+                let done_at = referral.updated_at.filter(|t| {
+                    referral.status == kinlink_casework::referral::ReferralStatus::Done && *t <= reference
+                });
                 let (value, met) = match done_at {
-                    Some(at) => (Some(days(referral.sent_at, at)), Some(at - referral.sent_at <= benchmark)),
+                    Some(at) => (
+                        Some(days(referral.sent_at, at)),
+                        Some(at - referral.sent_at <= benchmark),
+                    ),
                     None if referral.sent_at + benchmark <= reference => (None, Some(false)),
                     None => (None, None),
                 };
@@ -427,7 +465,11 @@ pub(crate) fn case_contributions(
             let (from, to) = match config.window {
                 Some(w) => (
                     w.from().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
-                    w.to().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().min(reference),
+                    w.to()
+                        .and_hms_opt(0, 0, 0)
+                        .unwrap_or_default()
+                        .and_utc()
+                        .min(reference),
                 ),
                 None => (DateTime::<Utc>::MIN_UTC, reference),
             };
@@ -468,7 +510,8 @@ pub(crate) fn active_guardians(file: &CaseFile, reference: DateTime<Utc>) -> imp
 }
 
 pub(crate) fn match_review_contribution(review: &MatchReview, config: &StatsConfig) -> Option<Contribution> {
-    if config.window.is_some_and(|w| !w.contains(review.proposed_on)) || review.proposed_on > config.reference_date
+    if config.window.is_some_and(|w| !w.contains(review.proposed_on))
+        || review.proposed_on > config.reference_date
     {
         return None;
     }

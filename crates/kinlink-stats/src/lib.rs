@@ -26,7 +26,9 @@ pub mod reports;
 mod table;
 
 pub use config::{RegionMap, ServiceKindKey, StatsConfig, Window};
-pub use dims::{AgeBand, CaseloadBand, Dimension, Disability, Granularity, Label, MatchOutcome, Nationality, Period};
+pub use dims::{
+    AgeBand, CaseloadBand, Dimension, Disability, Granularity, Label, MatchOutcome, Nationality, Period,
+};
 pub use disclosure::{
     Category, DEFAULT_THRESHOLD, DisclosureNote, DisclosurePolicy, Figure, Hidden, MIN_THRESHOLD, NoiseNote,
     ReleasedCell, ReleasedTable,
@@ -43,6 +45,6 @@ mod disclosure_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod release_tests;
+#[cfg(test)]
+mod tests;

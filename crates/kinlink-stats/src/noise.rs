@@ -112,7 +112,9 @@ pub(crate) fn noisy_counts<R: Rng + CryptoRng + ?Sized>(
     let a = alpha(epsilon, sensitivity);
     counts
         .map(|c| {
-            let noisy = i64::try_from(c).unwrap_or(i64::MAX).saturating_add(two_sided_geometric(rng, a));
+            let noisy = i64::try_from(c)
+                .unwrap_or(i64::MAX)
+                .saturating_add(two_sided_geometric(rng, a));
             u64::try_from(noisy).unwrap_or(0)
         })
         .collect()
@@ -139,8 +141,14 @@ mod tests {
             let var = xs.iter().map(|x| (*x as f64 - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0);
             let expected = geometric_variance(a);
             // Standard error of the mean is sqrt(var/n); 5 of them is a loose but real bound.
-            assert!(mean.abs() < 5.0 * (expected / n as f64).sqrt(), "eps {epsilon}: mean {mean}");
-            assert!((var / expected - 1.0).abs() < 0.03, "eps {epsilon}: var {var} vs {expected}");
+            assert!(
+                mean.abs() < 5.0 * (expected / n as f64).sqrt(),
+                "eps {epsilon}: mean {mean}"
+            );
+            assert!(
+                (var / expected - 1.0).abs() < 0.03,
+                "eps {epsilon}: var {var} vs {expected}"
+            );
         }
     }
 
@@ -165,7 +173,10 @@ mod tests {
         for _ in 0..10 {
             budget.charge(0.1).expect("within budget");
         }
-        assert!(matches!(budget.charge(0.1), Err(StatsError::BudgetExhausted { .. })));
+        assert!(matches!(
+            budget.charge(0.1),
+            Err(StatsError::BudgetExhausted { .. })
+        ));
         assert_eq!(budget.ledger().len(), 10);
         assert!(budget.remaining() < 1e-9);
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {

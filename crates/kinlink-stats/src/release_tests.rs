@@ -13,7 +13,8 @@ use crate::fixtures::{Kid, at, config, day};
 use crate::indicator::Indicator;
 use crate::table::TableSpec;
 use crate::{
-    DetentionReport, DisclosurePolicy, Figure, Hidden, PrivacyBudget, StatsError, TreatyReport, Window, compute,
+    DetentionReport, DisclosurePolicy, Figure, Hidden, PrivacyBudget, StatsError, TreatyReport, Window,
+    compute,
 };
 
 const NATIONALITIES: [&str; 5] = ["AF", "SY", "ER", "SO", "UA"];
@@ -35,13 +36,21 @@ fn kid(n: u128, traits: (usize, usize, usize, u8, u8)) -> Kid {
         k = k.guardian(&format!("user-guardian-{}", n % 4), i64::from(events), None);
     }
     if events & 2 == 2 {
-        k = k.detained(CENTRES[usize::from(events) % 2], at(2026, 6, 1, 0), Some(at(2026, 6, 10, 0)));
+        k = k.detained(
+            CENTRES[usize::from(events) % 2],
+            at(2026, 6, 1, 0),
+            Some(at(2026, 6, 10, 0)),
+        );
     }
     if events & 4 == 4 {
         k = k
             .referral(ServiceKind::Health, at(2026, 6, 1, 0), Some(at(2026, 6, 12, 0)))
             .complaint(at(2026, 6, 2, 0))
-            .bid(at(2026, 6, 1, 0), at(2026, 6, 5, 0), DurableSolution::LocalIntegration)
+            .bid(
+                at(2026, 6, 1, 0),
+                at(2026, 6, 5, 0),
+                DurableSolution::LocalIntegration,
+            )
             .solution(DurableSolution::LocalIntegration, Some(at(2026, 6, 20, 0)));
     }
     k
@@ -108,7 +117,9 @@ proptest! {
 fn noisy_releases_draw_on_a_budget_and_refuse_beyond_it() {
     let t0 = at(2026, 2, 1, 8);
     let kids: Vec<Kid> = (0..100)
-        .map(|n| Kid::new(n, "AF", Sex::Female, Accompaniment::Unaccompanied, t0).guardian("user-g", 10, None))
+        .map(|n| {
+            Kid::new(n, "AF", Sex::Female, Accompaniment::Unaccompanied, t0).guardian("user-g", 10, None)
+        })
         .collect();
     let specs = [TableSpec::new(Indicator::GuardianAppointment, &[])];
     let table = compute(config(), &specs, kids.iter().map(Kid::pair), [], [])
@@ -126,7 +137,10 @@ fn noisy_releases_draw_on_a_budget_and_refuse_beyond_it() {
     let total = first.total().expect("total");
     assert!(total.count().value().is_some());
     assert_eq!(total.median(), Some(Figure::Hidden(Hidden::NotReleasedWithNoise)));
-    assert_eq!(total.share_met(), Some(Figure::Hidden(Hidden::NotReleasedWithNoise)));
+    assert_eq!(
+        total.share_met(),
+        Some(Figure::Hidden(Hidden::NotReleasedWithNoise))
+    );
     table
         .release_with_noise(&policy, &mut budget, 0.5, &mut rng)
         .expect("exactly the budget");
@@ -141,8 +155,12 @@ fn noisy_releases_draw_on_a_budget_and_refuse_beyond_it() {
     let mut big = PrivacyBudget::new(1e6).expect("budget");
     let draws: Vec<f64> = (0..4000)
         .map(|_| {
-            let r = table.release_with_noise(&policy, &mut big, 1.0, &mut rng).expect("budget");
-            r.total().and_then(|c| c.count().value()).expect("large count shown") as f64
+            let r = table
+                .release_with_noise(&policy, &mut big, 1.0, &mut rng)
+                .expect("budget");
+            r.total()
+                .and_then(|c| c.count().value())
+                .expect("large count shown") as f64
         })
         .collect();
     let mean = draws.iter().sum::<f64>() / draws.len() as f64;
@@ -179,7 +197,12 @@ fn event_tables_cap_each_child_for_noise() {
 fn csv_of_a_released_table() {
     let t0 = at(2026, 2, 1, 8);
     let mut kids = Vec::new();
-    for (n, sex) in [Sex::Female; 6].into_iter().chain([Sex::Male; 7]).chain([Sex::Other; 2]).enumerate() {
+    for (n, sex) in [Sex::Female; 6]
+        .into_iter()
+        .chain([Sex::Male; 7])
+        .chain([Sex::Other; 2])
+        .enumerate()
+    {
         kids.push(Kid::new(n as u128, "AF", sex, Accompaniment::Unaccompanied, t0));
     }
     let table = compute(
@@ -206,20 +229,29 @@ fn detention_report_for_a_year() {
     let mut kids = Vec::new();
     for n in 0..6 {
         kids.push(
-            Kid::new(n, "AF", Sex::Male, Accompaniment::Unaccompanied, id)
-                .detained("North Centre", at(2026, 3, 1, 0), Some(at(2026, 3, 1 + n as u32, 0))),
+            Kid::new(n, "AF", Sex::Male, Accompaniment::Unaccompanied, id).detained(
+                "North Centre",
+                at(2026, 3, 1, 0),
+                Some(at(2026, 3, 1 + n as u32, 0)),
+            ),
         );
     }
     for n in 10..17 {
         kids.push(
-            Kid::new(n, "SY", Sex::Female, Accompaniment::Accompanied, id)
-                .detained("South Centre", at(2026, 4, 1, 0), Some(at(2026, 4, 3, 0))),
+            Kid::new(n, "SY", Sex::Female, Accompaniment::Accompanied, id).detained(
+                "South Centre",
+                at(2026, 4, 1, 0),
+                Some(at(2026, 4, 3, 0)),
+            ),
         );
     }
     // Detained in another year only.
     kids.push(
-        Kid::new(30, "SY", Sex::Female, Accompaniment::Accompanied, id)
-            .detained("West Centre", at(2025, 1, 1, 0), Some(at(2025, 1, 3, 0))),
+        Kid::new(30, "SY", Sex::Female, Accompaniment::Accompanied, id).detained(
+            "West Centre",
+            at(2025, 1, 1, 0),
+            Some(at(2025, 1, 3, 0)),
+        ),
     );
     let report = DetentionReport::compute(
         crate::StatsConfig::new(day(2026, 12, 31)),
@@ -235,7 +267,10 @@ fn detention_report_for_a_year() {
     assert_eq!(children.median(), Some(Figure::Value(2.0)));
     assert_eq!(children.sum(), Some(Figure::Value(15.0 + 14.0)));
     let by_centre = &report.sections[3].table;
-    assert_eq!(by_centre.cell(&["North Centre"]).expect("cell").count(), Figure::Value(6));
+    assert_eq!(
+        by_centre.cell(&["North Centre"]).expect("cell").count(),
+        Figure::Value(6)
+    );
     assert!(by_centre.cell(&["West Centre"]).is_none());
     let by_sex = &report.sections[1].table;
     assert_eq!(by_sex.cell(&["female"]).expect("cell").count(), Figure::Value(7));

@@ -103,7 +103,11 @@ const TREATY_SECTIONS: [(&str, Indicator, &[Dimension]); 5] = [
         &[Dimension::Sex],
     ),
     ("bids_completed", Indicator::BidsCompleted, &[Dimension::Solution]),
-    ("durable_solutions", Indicator::DurableSolutions, &[Dimension::Solution]),
+    (
+        "durable_solutions",
+        Indicator::DurableSolutions,
+        &[Dimension::Solution],
+    ),
 ];
 
 impl TreatyReport {
@@ -185,7 +189,11 @@ impl ReleasedTable {
         let mut header: Vec<String> = self.dimensions().iter().map(|d| d.as_str().to_owned()).collect();
         header.push("count".into());
         if self.value_unit().is_some() {
-            header.extend([format!("median_{suffix}"), format!("p90_{suffix}"), format!("total_{suffix}")]);
+            header.extend([
+                format!("median_{suffix}"),
+                format!("p90_{suffix}"),
+                format!("total_{suffix}"),
+            ]);
         }
         let with_share = self.cells().first().is_some_and(|c| c.share_met().is_some());
         if with_share {
@@ -232,7 +240,11 @@ fn sections_csv(sections: &[Section]) -> Result<String, StatsError> {
                 .filter(|(_, c)| **c != Category::Total)
                 .map(|(d, c)| format!("{}={}", d.as_str(), c.code()))
                 .collect();
-            let breakdown = if parts.is_empty() { "total".to_owned() } else { parts.join(";") };
+            let breakdown = if parts.is_empty() {
+                "total".to_owned()
+            } else {
+                parts.join(";")
+            };
             w.write_record([
                 section.name.to_owned(),
                 breakdown,

@@ -146,7 +146,9 @@ impl TableBuilder {
                 // Applicability is checked when the spec is accepted; a missing
                 // label would be an internal mistake, and the contribution is
                 // left out rather than put in a wrong cell.
-                let Some(label) = labels.label(*d, c) else { continue 'next };
+                let Some(label) = labels.label(*d, c) else {
+                    continue 'next;
+                };
                 key[i] = self.interners[i].id(label);
             }
             let acc = CellAcc {
@@ -165,7 +167,11 @@ impl TableBuilder {
                     same.values = vec![total];
                 }
                 if acc.assessed == 1 {
-                    same.met = if same.assessed == 1 { same.met.min(acc.met) } else { acc.met };
+                    same.met = if same.assessed == 1 {
+                        same.met.min(acc.met)
+                    } else {
+                        acc.met
+                    };
                     same.assessed = 1;
                 }
                 continue;

@@ -3,8 +3,8 @@
 use kinlink_casework::forms::DurableSolution;
 use kinlink_casework::referral::ServiceKind;
 use kinlink_core::{
-    Accompaniment, ChildIdentity, Inquirer, PartialDate, PersonName, Relation, Sex, TracingRequest, TracingStatus,
-    WrittenName,
+    Accompaniment, ChildIdentity, Inquirer, PartialDate, PersonName, Relation, Sex, TracingRequest,
+    TracingStatus, WrittenName,
 };
 
 use crate::dims::{Dimension, Granularity, MatchOutcome};
@@ -26,7 +26,9 @@ fn one(config: StatsConfig, indicator: Indicator, dims: &[Dimension], kids: &[Ki
 }
 
 fn cell<'t>(table: &'t Table, labels: &[&str]) -> &'t CellAcc {
-    table.exact(labels).unwrap_or_else(|| panic!("no cell {labels:?}"))
+    table
+        .exact(labels)
+        .unwrap_or_else(|| panic!("no cell {labels:?}"))
 }
 
 fn sorted(values: &[f64]) -> Vec<f64> {
@@ -93,11 +95,21 @@ fn children_registered_by_nationality_sex_and_age_band() {
 #[test]
 fn unaccompanied_and_separated_children_and_disability() {
     let kids = population();
-    let t = one(config(), Indicator::UnaccompaniedOrSeparated, &[Dimension::Accompaniment], &kids);
+    let t = one(
+        config(),
+        Indicator::UnaccompaniedOrSeparated,
+        &[Dimension::Accompaniment],
+        &kids,
+    );
     assert_eq!(cell(&t, &["unaccompanied"]).count, 5);
     assert_eq!(cell(&t, &["separated"]).count, 1);
     assert_eq!(cell(&t, &["accompanied"]).count, 0);
-    let t = one(config(), Indicator::ChildrenRegistered, &[Dimension::Disability], &kids);
+    let t = one(
+        config(),
+        Indicator::ChildrenRegistered,
+        &[Dimension::Disability],
+        &kids,
+    );
     assert_eq!(cell(&t, &["disability"]).count, 1);
     assert_eq!(cell(&t, &["none_recorded"]).count, 8);
 }
@@ -167,8 +179,15 @@ fn guardian_caseloads_are_a_distribution_at_the_reference_date() {
     // Ended before the reference date: not in the caseload.
     kids.push(Kid::new(20, "SY", Sex::Female, Unaccompanied, id).guardian("user-g-b", 1, Some(100)));
     // Appointed after it: not yet a guardian.
-    kids.push(Kid::new(21, "SY", Sex::Female, Unaccompanied, at(2026, 6, 30, 8)).guardian("user-g-c", 48, None));
-    let t = one(config(), Indicator::GuardianCaseloads, &[Dimension::CaseloadBand], &kids);
+    kids.push(
+        Kid::new(21, "SY", Sex::Female, Unaccompanied, at(2026, 6, 30, 8)).guardian("user-g-c", 48, None),
+    );
+    let t = one(
+        config(),
+        Indicator::GuardianCaseloads,
+        &[Dimension::CaseloadBand],
+        &kids,
+    );
     assert_eq!(cell(&t, &["1-5"]).count, 1);
     assert_eq!(cell(&t, &["1-5"]).values, vec![3.0]);
     assert_eq!(cell(&t, &["6-10"]).count, 1);
@@ -182,11 +201,19 @@ fn bias_and_bids_completed_with_their_durations() {
     let kids = vec![
         Kid::new(1, "AF", Sex::Male, Unaccompanied, id)
             .bia(at(2026, 3, 1, 8), at(2026, 3, 11, 8))
-            .bid(at(2026, 4, 10, 8), at(2026, 4, 17, 8), DurableSolution::ReturnToCountryOfOrigin),
+            .bid(
+                at(2026, 4, 10, 8),
+                at(2026, 4, 17, 8),
+                DurableSolution::ReturnToCountryOfOrigin,
+            ),
         Kid::new(2, "AF", Sex::Male, Unaccompanied, id)
             .rejected_bia(at(2026, 3, 20, 8))
             .bia(at(2026, 4, 1, 8), at(2026, 4, 5, 20))
-            .bid(at(2026, 5, 1, 8), at(2026, 5, 4, 8), DurableSolution::LocalIntegration),
+            .bid(
+                at(2026, 5, 1, 8),
+                at(2026, 5, 4, 8),
+                DurableSolution::LocalIntegration,
+            ),
         // Approved after the reference date: not yet completed.
         Kid::new(3, "AF", Sex::Male, Unaccompanied, id).bia(at(2026, 6, 1, 8), at(2026, 7, 2, 8)),
     ];
@@ -215,10 +242,14 @@ fn outcomes_reunifications_follow_ups_and_complaints() {
             .complaint(at(2026, 2, 1, 8))
             .complaint(at(2026, 8, 1, 8)),
         Kid::new(2, "AF", Sex::Male, Unaccompanied, id)
-            .solution(DurableSolution::FamilyReunificationAbroad, Some(at(2026, 2, 15, 8)))
+            .solution(
+                DurableSolution::FamilyReunificationAbroad,
+                Some(at(2026, 2, 15, 8)),
+            )
             .reunified(at(2026, 2, 1, 8), at(2026, 2, 15, 8))
             .complaint(at(2026, 3, 1, 8)),
-        Kid::new(3, "AF", Sex::Male, Unaccompanied, id).solution(DurableSolution::ReturnToCountryOfOrigin, None),
+        Kid::new(3, "AF", Sex::Male, Unaccompanied, id)
+            .solution(DurableSolution::ReturnToCountryOfOrigin, None),
     ];
     let specs = [
         TableSpec::new(Indicator::DurableSolutions, &[Dimension::Solution]),
@@ -255,9 +286,7 @@ fn referrals_by_service_against_the_benchmark() {
     assert_eq!((education.count, education.assessed, education.met), (2, 1, 0));
 
     let mut config = config();
-    config
-        .referral_benchmarks
-        .insert(ServiceKind::Health.into(), 60);
+    config.referral_benchmarks.insert(ServiceKind::Health.into(), 60);
     let t = one(config, Indicator::Referrals, &[Dimension::Service], &kids);
     assert_eq!(cell(&t, &["health"]).met, 2);
 }
@@ -270,7 +299,11 @@ fn children_detained_during_the_window_and_days_detained() {
             .detained("North  Centre", at(2025, 12, 20, 0), Some(at(2026, 1, 10, 0)))
             .detained("South Centre", at(2026, 3, 1, 0), Some(at(2026, 3, 4, 12))),
         Kid::new(2, "SY", Sex::Female, Accompanied, id).detained("North Centre", at(2026, 6, 28, 0), None),
-        Kid::new(3, "SY", Sex::Female, Accompanied, id).detained("North Centre", at(2025, 1, 1, 0), Some(at(2025, 2, 1, 0))),
+        Kid::new(3, "SY", Sex::Female, Accompanied, id).detained(
+            "North Centre",
+            at(2025, 1, 1, 0),
+            Some(at(2025, 2, 1, 0)),
+        ),
     ];
     let mut config = config();
     config.window = Some(Window::year(2026).expect("window"));
@@ -342,7 +375,11 @@ fn tracing_requests_and_match_reviews_by_period() {
     assert_eq!(cell(&t[0], &["2026-Q1"]).count, 2);
     assert_eq!(cell(&t[0], &["2026-Q2"]).count, 1);
     assert_eq!(cell(&t[0], &["unknown"]).count, 1);
-    assert_eq!(t[0].categories[0].len(), 3, "the request after the reference date is left out");
+    assert_eq!(
+        t[0].categories[0].len(),
+        3,
+        "the request after the reference date is left out"
+    );
     assert_eq!(cell(&t[1], &["confirmed"]).count, 1);
     assert_eq!(cell(&t[1], &["rejected"]).count, 1);
     assert_eq!(cell(&t[1], &["pending"]).count, 2);
