@@ -8,7 +8,9 @@
 # bench/requirements.txt (pinned: Splink 5, DuckDB, recordlinkage), writes
 # data and pair files under bench/out/ (gitignored) and prints the tables
 # for bench/RESULTS.md (also in bench/out/tables.md). Environment:
-#   SPLINK_TIMEOUT       time limit for Splink at 1M cases, seconds (default 5400)
+#   SPLINK_TIMEOUT       time limit for each Splink demo link, seconds (default 5400)
+#   KINLINK_TIMEOUT      time limit for each kinlink demo link, seconds (default 5400)
+#   TOPK_QUERIES         requests timed by the top-10 latency example (default 2000)
 #   SPLINK_MEMORY_LIMIT  DuckDB memory limit (default 10GB; it spills to disk beyond)
 #   BENCH_OUT            output directory (default bench/out)
 # Not part of CI. Timings on a shared machine are noisy.
@@ -21,6 +23,8 @@ OUT=${BENCH_OUT:-bench/out}
 DATA=$OUT/data
 RES=$OUT/results
 SPLINK_TIMEOUT=${SPLINK_TIMEOUT:-5400}
+KINLINK_TIMEOUT=${KINLINK_TIMEOUT:-5400}
+TOPK_QUERIES=${TOPK_QUERIES:-2000}
 TARGET=${CARGO_TARGET_DIR:-target}
 mkdir -p "$DATA" "$RES"
 
@@ -88,20 +92,21 @@ for v in same full; do
 done
 
 # 2 and 3. Multilingual demo data (deterministic: the default seed).
-demo() { # NAME CHILDREN SPLINK_TIMEOUT
+demo() { # NAME CHILDREN
   local name=$1 dir=$DATA/$1
   [[ -f $dir/meta.csv ]] || "$KL" demo-data --children "$2" --out "$dir"
-  measure "$name-kinlink" -- "$KL" match link --cases "$dir/cases.csv" --requests "$dir/requests.csv" \
+  measure "$name-kinlink" "$KINLINK_TIMEOUT" -- "$KL" match link --cases "$dir/cases.csv" --requests "$dir/requests.csv" \
     --out "$dir/pairs-kinlink.csv"
   link_eval "$name-kinlink" "$dir/pairs-kinlink.csv" "$dir" "$dir/meta.csv"
-  measure "$name-splink" "$3" -- "$PY" bench/splink_run.py demo "$dir" "$dir/pairs-splink.csv"
+  measure "$name-splink" "$SPLINK_TIMEOUT" -- "$PY" bench/splink_run.py demo "$dir" "$dir/pairs-splink.csv"
   link_eval "$name-splink" "$dir/pairs-splink.csv" "$dir" "$dir/meta.csv"
 }
-demo demo20k 20000 "$SPLINK_TIMEOUT"
+demo demo20k 20000
 if [[ $QUICK == 0 ]]; then
-  "$TARGET/release/examples/topk_latency" 1000000 10000 10 | tee "$RES/topk-1m.txt"
+  # Holds about 10 GB at 1M cases (the index and the generated requests).
+  "$TARGET/release/examples/topk_latency" 1000000 "$TOPK_QUERIES" 10 | tee "$RES/topk-1m.txt"
   tail -n 1 "$RES/topk-1m.txt" > "$RES/topk-1m.json"
-  demo demo1m 1000000 "$SPLINK_TIMEOUT"
+  demo demo1m 1000000
 fi
 
 "$PY" bench/evaluate.py report "$RES" > "$OUT/tables.md"
