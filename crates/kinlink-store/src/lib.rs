@@ -32,7 +32,7 @@ pub use error::StoreError;
 pub use postgres::{PgOptions, PgStore};
 pub use records::{ImportItem, ImportOutcome, Records};
 pub use sql::{Dialect, SqlStore, SqlValue};
-pub use sqlite::SqliteStore;
+pub use sqlite::{DATABASE_FILE, SqliteOptions, SqliteStore};
 pub use types::{Actor, RawRecord, RawRevision, RecordMeta, Revision, StoredRecord};
 
 use async_trait::async_trait;

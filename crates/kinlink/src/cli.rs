@@ -32,6 +32,22 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
+    /// Connections each process's database pool opens at most [default: 10 on PostgreSQL, 8 on SQLite]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub db_max_connections: Option<u32>,
+
+    /// PostgreSQL: longest one statement may run (500ms, 30s, 2m; off: the server's setting) [default: 30s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub db_statement_timeout: Option<String>,
+
+    /// PostgreSQL: longest to wait for a connection before a request fails with 503 [default: 10s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub db_acquire_timeout: Option<String>,
+
+    /// SQLite: longest a write waits for another writer before failing [default: 30s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub sqlite_busy_timeout: Option<String>,
+
     /// Configuration file (TOML) [default: kinlink.toml in the current directory, if it exists]
     #[arg(long, global = true, value_name = "FILE", env = "KINLINK_CONFIG")]
     pub config: Option<PathBuf>,
