@@ -21,6 +21,7 @@
 //! needs no database and the SQL stays visible and reviewable.
 
 mod batch;
+pub mod copy;
 mod error;
 mod postgres;
 mod records;
