@@ -73,8 +73,8 @@ impl Table {
 use ColumnType::{BigInt, Id, Int, OptionalText, Text, Timestamp};
 
 /// Every table of a deployment, parents before children. A migration that
-/// adds a table adds it here too; `every_table_is_copied` (in the contract
-/// suite) fails until it does.
+/// adds a table adds it here too: until it does, copy-db refuses every
+/// database (it will not copy part of one), and the copy-db CLI test fails.
 pub const TABLES: &[Table] = &[
     Table {
         name: "records",
