@@ -170,28 +170,35 @@ async fn healthz() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
+/// How long the readiness probe waits for the database. Shorter than the
+/// pool's wait for a connection, so that a probe answers 503 while the
+/// database is down rather than hanging past the prober's own timeout.
+const READY_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Readiness
 ///
-/// 200 when the database answers, 503 otherwise.
+/// 200 when the database answers, 503 otherwise (within a few seconds). The
+/// server needs no restart when the database comes back: the pool reconnects.
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready", body = Status),
         (status = 503, description = "The database does not answer", body = Status),
     ))]
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => Json(Status { status: "ready" }).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready: the store does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(Status {
-                    status: "unavailable",
-                }),
-            )
-                .into_response()
-        }
+    let ping = tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await;
+    match ping {
+        Ok(Ok(())) => Json(Status { status: "ready" }).into_response(),
+        Err(_) => not_ready(&"timed out"),
+        Ok(Err(e)) => not_ready(&e),
     }
+}
+
+fn not_ready(reason: &dyn std::fmt::Display) -> Response {
+    tracing::warn!(error = %reason, "not ready: the store does not answer");
+    let status = Status {
+        status: "unavailable",
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, Json(status)).into_response()
 }
 
 /// This document

@@ -21,6 +21,7 @@
 //! needs no database and the SQL stays visible and reviewable.
 
 mod batch;
+pub mod copy;
 mod error;
 mod match_sql;
 mod matches;
@@ -38,7 +39,7 @@ pub use matches::{
 pub use postgres::{PgOptions, PgStore};
 pub use records::{ImportItem, ImportOutcome, Records};
 pub use sql::{Dialect, SqlStore, SqlValue};
-pub use sqlite::SqliteStore;
+pub use sqlite::{DATABASE_FILE, SqliteOptions, SqliteStore};
 pub use types::{Actor, RawRecord, RawRevision, RecordMeta, Revision, StoredRecord};
 
 use async_trait::async_trait;
