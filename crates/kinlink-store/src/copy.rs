@@ -7,7 +7,9 @@
 //! Everything else (reading in keyset pages, multi-row inserts, the digest,
 //! the checks) works from that list, so a table that a later migration adds
 //! (match proposals, audit entries, encryption keys) is copied and verified
-//! by adding one entry. A check that only makes sense for one table, such as
+//! by adding one entry. Both databases are checked against the list first: a
+//! table or a column it does not name stops the copy, since leaving it out
+//! would lose data. A check that only makes sense for one table, such as
 //! an audit chain's links, belongs in [`verify`] beside the version counts.
 //!
 //! The source is read in one snapshot (a repeatable-read transaction on
@@ -42,7 +44,12 @@ pub enum ColumnType {
     OptionalText,
     BigInt,
     Int,
+    /// A float (`REAL` on SQLite, `DOUBLE PRECISION` on PostgreSQL: both IEEE 754 doubles).
+    Double,
+    Bool,
     Timestamp,
+    /// A timestamp that may be NULL.
+    OptionalTimestamp,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -62,6 +69,10 @@ pub struct Table {
     /// Every column; the first `key` of them are the primary key.
     pub columns: &'static [Column],
     pub key: usize,
+    /// The migration inserts the table's rows itself (the one row of a
+    /// counter): a new database already has them, so they do not make the
+    /// target "not empty", and the copy replaces them.
+    pub seeded: bool,
 }
 
 impl Table {
@@ -70,11 +81,13 @@ impl Table {
     }
 }
 
-use ColumnType::{BigInt, Id, Int, OptionalText, Text, Timestamp};
+use ColumnType::{BigInt, Bool, Double, Id, Int, OptionalText, OptionalTimestamp, Text, Timestamp};
 
 /// Every table of a deployment, parents before children. A migration that
 /// adds a table adds it here too: until it does, copy-db refuses every
 /// database (it will not copy part of one), and the copy-db CLI test fails.
+/// So does a migration that adds a column: copy-db refuses a table with a
+/// column its entry does not list.
 pub const TABLES: &[Table] = &[
     Table {
         name: "records",
@@ -89,8 +102,10 @@ pub const TABLES: &[Table] = &[
             column("updated_at", Timestamp),
             column("updated_by", Text),
             column("body", Text),
+            column("change_seq", BigInt),
         ],
         key: 1,
+        seeded: false,
     },
     Table {
         name: "record_revisions",
@@ -102,11 +117,65 @@ pub const TABLES: &[Table] = &[
             column("body", Text),
         ],
         key: 2,
+        seeded: false,
     },
     Table {
         name: "number_sequences",
         columns: &[column("kind", Text), column("year", Int), column("last", BigInt)],
         key: 2,
+        seeded: false,
+    },
+    // Migration 0002: the change feed's counter, the matcher's position, and
+    // match proposals with their review history.
+    Table {
+        name: "change_counter",
+        columns: &[column("id", Int), column("last", BigInt)],
+        key: 1,
+        seeded: true,
+    },
+    Table {
+        name: "matcher_position",
+        columns: &[column("id", Int), column("position", BigInt)],
+        key: 1,
+        seeded: true,
+    },
+    Table {
+        name: "match_proposals",
+        columns: &[
+            column("id", Id),
+            column("request_id", Id),
+            column("case_id", Id),
+            column("sought_child", Int),
+            column("request_version", BigInt),
+            column("case_version", BigInt),
+            column("score", Double),
+            column("label", Text),
+            column("sibling", Bool),
+            column("explanation", Text),
+            column("proposed", Bool),
+            column("status", Text),
+            column("version", BigInt),
+            column("reviewed_by", OptionalText),
+            column("reviewed_at", OptionalTimestamp),
+            column("reason", OptionalText),
+            column("created_at", Timestamp),
+            column("updated_at", Timestamp),
+        ],
+        key: 1,
+        seeded: false,
+    },
+    Table {
+        name: "match_reviews",
+        columns: &[
+            column("match_id", Id),
+            column("version", BigInt),
+            column("status", Text),
+            column("reason", OptionalText),
+            column("changed_by", Text),
+            column("changed_at", Timestamp),
+        ],
+        key: 2,
+        seeded: false,
     },
 ];
 
@@ -118,6 +187,8 @@ pub enum Value {
     Null,
     BigInt(i64),
     Int(i32),
+    Double(f64),
+    Bool(bool),
     Timestamp(DateTime<Utc>),
 }
 
@@ -149,6 +220,8 @@ pub trait CopyTx: Send {
     async fn delete_all(&mut self, table: &Table) -> Result<(), StoreError>;
     /// The names of the database's tables (besides the migrations' own).
     async fn table_names(&mut self) -> Result<Vec<String>, StoreError>;
+    /// The names of a table's columns.
+    async fn column_names(&mut self, table: &Table) -> Result<Vec<String>, StoreError>;
     /// Each record's id, version and number of revisions, by id.
     async fn version_counts(&mut self) -> Result<Vec<(RecordId, i64, i64)>, StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
@@ -167,6 +240,15 @@ pub enum CopyError {
          refusing to copy part of a deployment"
     )]
     UnknownTable { side: &'static str, table: String },
+    #[error(
+        "the {side} database has a column copy-db does not know ({table}.{column}): \
+         refusing to copy part of a deployment"
+    )]
+    UnknownColumn {
+        side: &'static str,
+        table: &'static str,
+        column: String,
+    },
     #[error("the copy does not match the source ({0}); nothing was written")]
     Mismatch(String),
     #[error(transparent)]
@@ -201,8 +283,19 @@ pub async fn copy_database(
                 return Err(CopyError::UnknownTable { side, table });
             }
         }
+        for table in TABLES {
+            for column in tx.column_names(table).await? {
+                if !table.columns.iter().any(|c| c.name == column) {
+                    return Err(CopyError::UnknownColumn {
+                        side,
+                        table: table.name,
+                        column,
+                    });
+                }
+            }
+        }
     }
-    for table in TABLES {
+    for table in TABLES.iter().filter(|t| !t.seeded) {
         let rows = target.count(table).await?;
         if rows > 0 && !replace {
             return Err(CopyError::TargetNotEmpty {
@@ -211,10 +304,8 @@ pub async fn copy_database(
             });
         }
     }
-    if replace {
-        for table in TABLES.iter().rev() {
-            target.delete_all(table).await?;
-        }
+    for table in TABLES.iter().rev().filter(|t| replace || t.seeded) {
+        target.delete_all(table).await?;
     }
     let mut digest = Sha256::new();
     let mut tables = Vec::with_capacity(TABLES.len());
@@ -320,6 +411,16 @@ fn digest_row(digest: &mut Sha256, table: &Table, row: &[Value]) {
                 digest.update([6]);
                 digest.update(t.timestamp_micros().to_le_bytes());
             }
+            // The bits, not a decimal rendering: both backends store IEEE
+            // 754 doubles, so a value that arrives intact digests alike.
+            Value::Double(x) => {
+                digest.update([7]);
+                digest.update(x.to_bits().to_le_bytes());
+            }
+            Value::Bool(b) => {
+                digest.update([8]);
+                digest.update([u8::from(*b)]);
+            }
         }
     }
 }
@@ -342,6 +443,8 @@ pub trait CopyDialect: Dialect {
     const BINARY: &'static str;
     /// The names of the tables, as `name`, less the migrations' own.
     const TABLE_NAMES: &'static str;
+    /// The names of the columns of the table named by the parameter, as `name`.
+    const COLUMN_NAMES: &'static str;
 }
 
 impl CopyDialect for Sqlite {
@@ -350,6 +453,7 @@ impl CopyDialect for Sqlite {
     const BINARY: &'static str = "";
     const TABLE_NAMES: &'static str = "SELECT name FROM sqlite_master WHERE type = 'table' \
          AND name NOT LIKE 'sqlite%' AND name <> '_sqlx_migrations'";
+    const COLUMN_NAMES: &'static str = "SELECT name FROM pragma_table_info($1)";
 }
 
 impl CopyDialect for Postgres {
@@ -357,6 +461,8 @@ impl CopyDialect for Postgres {
     const BINARY: &'static str = " COLLATE \"C\"";
     const TABLE_NAMES: &'static str = "SELECT table_name::text AS name FROM information_schema.tables \
          WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'";
+    const COLUMN_NAMES: &'static str = "SELECT column_name::text AS name FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = $1";
 }
 
 /// A transaction of an [`SqlStore`].
@@ -372,9 +478,12 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
+    f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
@@ -406,9 +515,12 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
+    f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
@@ -438,8 +550,8 @@ where
         if let Some(after) = after {
             query.push(&format!(" WHERE ({}) > ", key.join(", ")));
             query.group(|values| {
-                for value in after {
-                    bind_value::<DB>(values, value);
+                for (value, column) in after.iter().zip(table.key_columns()) {
+                    bind_value::<DB>(values, value, column.ty);
                 }
             });
         }
@@ -468,8 +580,8 @@ where
             ));
             for row in chunk {
                 insert.group(|values| {
-                    for value in row {
-                        bind_value::<DB>(values, value);
+                    for (value, column) in row.iter().zip(table.columns) {
+                        bind_value::<DB>(values, value, column.ty);
                     }
                 });
             }
@@ -488,6 +600,14 @@ where
 
     async fn table_names(&mut self) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(DB::TABLE_NAMES).fetch_all(&mut *self.tx).await?;
+        rows.iter().map(|row| Ok(row.try_get("name")?)).collect()
+    }
+
+    async fn column_names(&mut self, table: &Table) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(DB::COLUMN_NAMES)
+            .bind(table.name)
+            .fetch_all(&mut *self.tx)
+            .await?;
         rows.iter().map(|row| Ok(row.try_get("name")?)).collect()
     }
 
@@ -515,21 +635,29 @@ where
     }
 }
 
-fn bind_value<'q, DB>(values: &mut crate::batch::Group<'_, 'q, DB>, value: &'q Value)
+/// Bind `value` of a column of type `ty`. A NULL is bound with the column's
+/// type: PostgreSQL will not put a text NULL into a timestamp column.
+fn bind_value<'q, DB>(values: &mut crate::batch::Group<'_, 'q, DB>, value: &'q Value, ty: ColumnType)
 where
     DB: CopyDialect,
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
     for<'a> Option<&'a str>: Encode<'a, DB>,
+    for<'a> Option<DateTime<Utc>>: Encode<'a, DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
+    f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
 {
     match value {
         Value::Id(id) => values.bind(DB::id_to_db(*id)),
         Value::Text(text) => values.bind(text.as_str()),
+        Value::Null if ty == OptionalTimestamp => values.bind(None::<DateTime<Utc>>),
         Value::Null => values.bind(None::<&str>),
         Value::BigInt(n) => values.bind(*n),
         Value::Int(n) => values.bind(*n),
+        Value::Double(x) => values.bind(*x),
+        Value::Bool(b) => values.bind(*b),
         Value::Timestamp(t) => values.bind(*t),
     };
 }
@@ -540,6 +668,8 @@ where
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
+    f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -551,6 +681,11 @@ where
             .map_or(Value::Null, Value::Text),
         BigInt => Value::BigInt(row.try_get(i)?),
         Int => Value::Int(row.try_get(i)?),
+        Double => Value::Double(row.try_get(i)?),
+        Bool => Value::Bool(row.try_get(i)?),
         Timestamp => Value::Timestamp(row.try_get(i)?),
+        OptionalTimestamp => row
+            .try_get::<Option<DateTime<Utc>>, _>(i)?
+            .map_or(Value::Null, Value::Timestamp),
     })
 }

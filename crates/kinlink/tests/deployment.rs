@@ -14,6 +14,11 @@ use tempfile::TempDir;
 
 mod support;
 
+use kinlink_core::RecordKind;
+use kinlink_server::Matcher;
+use kinlink_store::{
+    Actor, MatchReview, MatchStatus, PgOptions, PgStore, ReviewDecision, SqliteStore, Store, StoredMatch,
+};
 use support::{PgDatabase, PrivateCluster, Server, list_all, psql, wait_until};
 
 /// A synthetic child case; `n` makes each one different.
@@ -329,6 +334,94 @@ fn everything(dir: &std::path::Path, url: &str) -> (String, Vec<String>) {
     (export, histories)
 }
 
+/// Every match proposal a database holds with its review history, the
+/// change counter and the matcher's position, read through the store.
+type Matches = (Vec<(StoredMatch, Vec<MatchReview>)>, i64, i64);
+
+async fn open_store(url: &str) -> Arc<dyn Store> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) => Arc::new(
+            SqliteStore::open_file(std::path::Path::new(path))
+                .await
+                .expect("open the SQLite database"),
+        ),
+        None => Arc::new(
+            PgStore::connect(url, PgOptions::default())
+                .await
+                .expect("connect to PostgreSQL"),
+        ),
+    }
+}
+
+fn matches_of(url: &str) -> Matches {
+    let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    runtime.block_on(async {
+        let store = open_store(url).await;
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let requests = store
+                .list(RecordKind::TracingRequest, after, 100)
+                .await
+                .expect("list requests");
+            let Some(last) = requests.last() else { break };
+            after = Some(last.meta.id);
+            for request in &requests {
+                for found in store.matches_for_request(request.meta.id).await.expect("matches") {
+                    let history = store.match_history(found.id).await.expect("history");
+                    all.push((found, history));
+                }
+            }
+        }
+        let latest = store.latest_change().await.expect("latest change");
+        let position = store.matcher_position().await.expect("matcher position");
+        (all, latest, position)
+    })
+}
+
+/// Run the server's matcher over the database until it has matched every
+/// record, then review two of its proposals: one rejected with a reason, one
+/// taken under review without. Returns the proposals.
+fn match_and_review(url: &str) -> Matches {
+    let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    runtime.block_on(async {
+        let store = open_store(url).await;
+        let matcher = Matcher::start(store.clone());
+        tokio::time::timeout(Duration::from_secs(300), matcher.settled())
+            .await
+            .expect("the matcher settles")
+            .expect("the matcher runs");
+        drop(matcher);
+    });
+    let (proposals, ..) = matches_of(url);
+    assert!(
+        proposals.len() >= 2,
+        "the matcher proposed {} matches",
+        proposals.len()
+    );
+    runtime.block_on(async {
+        let store = open_store(url).await;
+        let reviewer = Actor::new("caseworker");
+        let decisions = [
+            ReviewDecision {
+                status: MatchStatus::Rejected,
+                reason: Some("different mother's name on the registration"),
+            },
+            ReviewDecision {
+                status: MatchStatus::UnderReview,
+                reason: None,
+            },
+        ];
+        for ((found, _), decision) in proposals.iter().zip(decisions) {
+            store
+                .review_match(found.id, found.version, decision, &reviewer, &[])
+                .await
+                .expect("review");
+        }
+    });
+    matches_of(url)
+}
+
 #[test]
 fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     let Some(db) = PgDatabase::create() else { return };
@@ -364,12 +457,23 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     on(&sqlite, &["import", "requests", "demo/requests.csv"], None);
     let original = everything(dir, &sqlite);
     assert!(original.1.iter().any(|h| h.matches("\"version\"").count() == 3));
+    // Its matches: proposed by the matcher, two of them reviewed.
+    let matches = match_and_review(&sqlite);
+    let statuses: Vec<MatchStatus> = matches.0.iter().map(|(m, _)| m.status).collect();
+    assert!(statuses.contains(&MatchStatus::Rejected), "{statuses:?}");
+    assert!(statuses.contains(&MatchStatus::UnderReview), "{statuses:?}");
+    assert!(statuses.contains(&MatchStatus::New), "{statuses:?}");
+    assert!(matches.0.iter().any(|(m, _)| m.reviewed_at.is_none()));
+    assert!(matches.0.iter().any(|(_, history)| history.len() >= 2));
+    assert!(matches.1 > 0 && matches.2 > 0, "{:?}", (matches.1, matches.2));
 
     // SQLite → PostgreSQL.
     let report = on("", &["copy-db", "--from", &sqlite, "--to", &db.url], None);
     assert!(report.contains("copied from SQLite to PostgreSQL"), "{report}");
     assert!(report.contains("record_revisions"), "{report}");
+    assert!(report.contains("match_reviews"), "{report}");
     assert_eq!(everything(dir, &db.url), original);
+    assert_eq!(matches_of(&db.url), matches);
 
     // A second copy into the now non-empty database is refused, and changes nothing.
     let refused = support::kinlink(dir)
@@ -390,6 +494,7 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     let digest = |r: &str| r.rsplit(' ').next().map(str::trim).map(str::to_owned);
     assert_eq!(digest(&report), digest(&report_back));
     assert_eq!(everything(dir, &back), original);
+    assert_eq!(matches_of(&back), matches);
 
     // The number sequences came along: each copy numbers the next record alike.
     let next: Vec<String> = [&sqlite, &db.url, &back]
@@ -412,6 +517,7 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
         None,
     );
     assert_eq!(everything(dir, &db.url), everything(dir, &sqlite));
+    assert_eq!(matches_of(&db.url), matches_of(&sqlite));
 
     // A table copy-db does not know (a migration that forgot copy::TABLES) stops it.
     psql(&db.url, "CREATE TABLE stray_table (x integer)").expect("create a table");
@@ -421,4 +527,17 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
         .expect("run");
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("stray_table"));
+
+    // So does a column it does not know (a migration that added one to a table).
+    psql(
+        &db.url,
+        "DROP TABLE stray_table; ALTER TABLE match_reviews ADD COLUMN stray_column integer",
+    )
+    .expect("add a column");
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &db.url, "--to", &back, "--replace"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("match_reviews.stray_column"));
 }
