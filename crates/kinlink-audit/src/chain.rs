@@ -103,6 +103,15 @@ impl Checkpoint {
     }
 }
 
+/// A short id of a deployment signing key: the first 8 bytes of the SHA-256
+/// of its public key, in hex. Stored beside each checkpoint so that, after a
+/// key is replaced, it is clear which key signed which checkpoint.
+pub fn key_id(key: &VerifyingKey) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(key.as_bytes());
+    hex::encode(&digest[..8])
+}
+
 mod signature_hex {
     use ed25519_dalek::Signature;
     use serde::{Deserialize, Deserializer, Serializer};

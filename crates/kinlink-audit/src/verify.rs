@@ -115,11 +115,47 @@ pub fn verify(
     })
 }
 
+/// Verify the part of the log from a trusted `checkpoint` on: `entries`
+/// start at the checkpoint's entry (ascending sequence). What comes before is
+/// covered by the checkpoint's signature. Used before signing the next
+/// checkpoint, so that a log edited since the last one is never signed.
+pub fn verify_since(
+    checkpoint: &Checkpoint,
+    entries: &[AuditEntry],
+    key: &VerifyingKey,
+) -> Result<Verified, Tamper> {
+    let sequence = checkpoint.sequence;
+    if !checkpoint.signature_is_valid(key) {
+        return Err(Tamper::ForgedCheckpoint { sequence });
+    }
+    let Some(first) = entries.first().filter(|e| e.sequence == sequence) else {
+        return Err(Tamper::Truncated { sequence });
+    };
+    if first.compute_hash() != first.hash {
+        return Err(Tamper::Edited { sequence });
+    }
+    if first.hash != checkpoint.hash {
+        return Err(Tamper::Rewritten { sequence });
+    }
+    verify_chain_from(&entries[1..], sequence + 1, first.hash)?;
+    let count = entries.len() as u64;
+    Ok(Verified {
+        entries: count,
+        checkpoints: 1,
+        unsealed: count - 1,
+    })
+}
+
 fn verify_chain(entries: &[AuditEntry]) -> Result<(), Tamper> {
+    verify_chain_from(entries, 0, EntryHash::GENESIS)
+}
+
+/// The chain links from the entry `expected` on, whose predecessor's hash is `previous_hash`.
+fn verify_chain_from(entries: &[AuditEntry], expected: u64, previous_hash: EntryHash) -> Result<(), Tamper> {
     let all_sequences: HashSet<u64> = entries.iter().map(|e| e.sequence).collect();
     let mut seen = HashSet::new();
-    let mut expected = 0u64;
-    let mut previous_hash = EntryHash::GENESIS;
+    let mut expected = expected;
+    let mut previous_hash = previous_hash;
     for entry in entries {
         if entry.compute_hash() != entry.hash {
             return Err(Tamper::Edited {
