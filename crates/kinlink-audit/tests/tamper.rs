@@ -32,7 +32,7 @@ fn event(i: u64) -> AuditEvent {
             user: Some(Uuid::from_u128(1000 + u128::from(i % 3))),
             agency: Some(Uuid::from_u128(7)),
             via: Some(Via::Session),
-            name: (i % 3 == 0).then(|| ActorName::lossy("cli:tester")),
+            name: i.is_multiple_of(3).then(|| ActorName::lossy("cli:tester")),
         },
         record: (i % 4 != 2).then(|| RecordRef {
             resource: Resource::ChildCase,
