@@ -38,6 +38,20 @@ impl AuditChain {
         }
     }
 
+    /// The chain continuing after the newest stored entry, known by its
+    /// sequence number and hash (a store reads only these two columns).
+    pub fn continuing(last_sequence: u64, last_hash: EntryHash) -> Self {
+        Self {
+            next_sequence: last_sequence + 1,
+            last_hash,
+        }
+    }
+
+    /// The hash the next entry will link to.
+    pub fn last_hash(&self) -> EntryHash {
+        self.last_hash
+    }
+
     /// The sequence number the next entry will get.
     pub fn next_sequence(&self) -> u64 {
         self.next_sequence

@@ -33,6 +33,9 @@ impl Dialect for Sqlite {
     /// SQLite plans the lookups by external id on its index without statistics.
     const ANALYZE_AFTER_IMPORT: Option<&'static str> = None;
 
+    /// `BEGIN IMMEDIATE` already holds the one write lock of the file.
+    const LOCK_AUDIT_CHAIN: Option<&'static str> = None;
+
     fn id_to_db(id: RecordId) -> String {
         id.to_string()
     }
