@@ -22,4 +22,4 @@ pub use entry::{
     Actor, ActorName, AuditEntry, AuditEvent, EntryHash, EventKind, InvalidActorName, InvalidReasonCode,
     Outcome, ReasonCode, RecordRef,
 };
-pub use verify::{Tamper, Verified, verify, verify_since};
+pub use verify::{Tamper, Verified, verify, verify_since, verify_unsigned};

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::SigningKey;
 use kinlink_audit::{
     Actor, ActorName, AuditChain, AuditEntry, AuditEvent, Checkpoint, EntryHash, EventKind, Outcome,
-    ReasonCode, RecordRef, Tamper, key_id, verify, verify_since,
+    ReasonCode, RecordRef, Tamper, key_id, verify, verify_since, verify_unsigned,
 };
 use kinlink_policy::{FieldGroup, FieldGroups, Purpose, Resource, Via};
 use proptest::prelude::*;
@@ -221,6 +221,42 @@ fn a_forged_or_altered_checkpoint_is_found() {
     assert_eq!(
         check(&entries, &checkpoints),
         Err(Tamper::ForgedCheckpoint { sequence: 9 })
+    );
+}
+
+/// Without the key, everything but who signed the checkpoints is checked.
+#[test]
+fn without_the_key_everything_but_the_signatures_is_checked() {
+    let (entries, checkpoints) = log(25);
+    let verified = verify_unsigned(&entries, &checkpoints).expect("an untouched log verifies");
+    assert_eq!(
+        (verified.entries, verified.checkpoints, verified.unsealed),
+        (25, 2, 5)
+    );
+    let (mut edited, _) = log(25);
+    edited[5].event.kind = EventKind::List;
+    assert_eq!(
+        verify_unsigned(&edited, &checkpoints),
+        Err(Tamper::Edited { sequence: 5 })
+    );
+    rechain(&mut edited, 5);
+    assert_eq!(
+        verify_unsigned(&edited, &checkpoints),
+        Err(Tamper::Rewritten { sequence: 9 })
+    );
+    let mut truncated = entries.clone();
+    truncated.truncate(15);
+    assert_eq!(
+        verify_unsigned(&truncated, &checkpoints),
+        Err(Tamper::Truncated { sequence: 19 })
+    );
+    // A checkpoint signed by another key is not seen without the key: verify sees it.
+    let mut forged = checkpoints.clone();
+    forged[1] = Checkpoint::sign(&entries[19], entries[19].event.at, &key(2));
+    assert!(verify_unsigned(&entries, &forged).is_ok());
+    assert_eq!(
+        check(&entries, &forged),
+        Err(Tamper::ForgedCheckpoint { sequence: 19 })
     );
 }
 

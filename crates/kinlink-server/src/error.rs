@@ -23,7 +23,8 @@ use utoipa::ToSchema;
 }))]
 pub struct ErrorBody {
     /// One of `malformed_json`, `invalid_fields`, `invalid_query`, `unsupported_media_type`,
-    /// `payload_too_large`, `bad_request`, `not_found`, `method_not_allowed`, `conflict`, `internal`.
+    /// `payload_too_large`, `bad_request`, `not_found`, `method_not_allowed`, `conflict`, `unavailable`,
+    /// `internal`.
     pub error: String,
     pub message: String,
     /// Every failing field, with its path in the request body (`invalid_fields` only).
@@ -104,6 +105,16 @@ impl ApiError {
         )
     }
 
+    /// The database cannot be reached just now: retrying later may succeed,
+    /// and the write was not made.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is unavailable; try again shortly",
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -150,6 +161,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { .. } => Self::not_found("no record with this id or number"),
+            StoreError::MatchNotFound => Self::not_found("no match with this id"),
             StoreError::Conflict { expected, current } => {
                 let mut error = Self::new(
                     StatusCode::CONFLICT,
@@ -161,6 +173,11 @@ impl From<StoreError> for ApiError {
                 );
                 error.body.current_version = Some(current);
                 error
+            }
+            other if other.is_unavailable() => {
+                // Says only that the database is unreachable, which holds no personal data.
+                tracing::warn!(error = %other, "the database is unavailable");
+                Self::unavailable()
             }
             other => {
                 // Store errors name records by id and faults by position,

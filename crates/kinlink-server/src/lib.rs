@@ -12,6 +12,8 @@
 mod error;
 mod export;
 mod extract;
+pub mod matcher;
+mod matches;
 mod records;
 
 use std::future::Future;
@@ -32,12 +34,15 @@ use utoipa_axum::routes;
 
 use error::{ApiError, ErrorBody};
 use extract::BODY_LIMIT;
+pub use matcher::{Matcher, MatcherError};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) openapi: Arc<utoipa::openapi::OpenApi>,
+    /// Told of every write, so that matching starts at once.
+    pub(crate) matcher: Matcher,
 }
 
 #[derive(OpenApi)]
@@ -51,6 +56,7 @@ pub(crate) struct AppState {
     tags(
         (name = "cases", description = "Children registered with the agency"),
         (name = "tracing requests", description = "Relatives looking for a child"),
+        (name = "matches", description = "Cases that may be the child a tracing request seeks, and their review"),
         (name = "operations", description = "Probes and this document"),
     )
 )]
@@ -61,6 +67,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(records::cases::routes())
         .merge(records::tracing_requests::routes())
+        .merge(matches::routes())
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(openapi_json))
@@ -71,14 +78,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api().split_for_parts().1
 }
 
-/// The API over `store`.
-pub fn router(store: Arc<dyn Store>) -> axum::Router {
+/// The API over `store`, and its matching service (started here, in the
+/// current Tokio runtime; it stops when the router and every [`Matcher`]
+/// handle are dropped).
+pub fn app(store: Arc<dyn Store>) -> (axum::Router, Matcher) {
     let (router, openapi) = api().split_for_parts();
+    let matcher = Matcher::start(store.clone());
     let state = AppState {
         store,
         openapi: Arc::new(openapi),
+        matcher: matcher.clone(),
     };
-    router
+    let router = router
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -102,18 +113,34 @@ pub fn router(store: Arc<dyn Store>) -> axum::Router {
                     );
                 }),
         )
-        .with_state(state)
+        .with_state(state);
+    (router, matcher)
 }
 
-/// Serve until `shutdown` completes (graceful). Logs the bound address via tracing (no personal data).
+/// The API over `store` (see [`app`]).
+pub fn router(store: Arc<dyn Store>) -> axum::Router {
+    app(store).0
+}
+
+/// Serve the API over `store` until `shutdown` completes (graceful). Logs the
+/// bound address via tracing (no personal data).
 pub async fn serve(
     store: Arc<dyn Store>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_router(router(store), listener, shutdown).await
+}
+
+/// Serve a router made by [`app`] until `shutdown` completes.
+pub async fn serve_router(
+    router: axum::Router,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "kinlink API listening");
-    axum::serve(listener, router(store))
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("kinlink API stopped");
@@ -143,28 +170,35 @@ async fn healthz() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
+/// How long the readiness probe waits for the database. Shorter than the
+/// pool's wait for a connection, so that a probe answers 503 while the
+/// database is down rather than hanging past the prober's own timeout.
+const READY_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Readiness
 ///
-/// 200 when the database answers, 503 otherwise.
+/// 200 when the database answers, 503 otherwise (within a few seconds). The
+/// server needs no restart when the database comes back: the pool reconnects.
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready", body = Status),
         (status = 503, description = "The database does not answer", body = Status),
     ))]
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => Json(Status { status: "ready" }).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready: the store does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(Status {
-                    status: "unavailable",
-                }),
-            )
-                .into_response()
-        }
+    let ping = tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await;
+    match ping {
+        Ok(Ok(())) => Json(Status { status: "ready" }).into_response(),
+        Err(_) => not_ready(&"timed out"),
+        Ok(Err(e)) => not_ready(&e),
     }
+}
+
+fn not_ready(reason: &dyn std::fmt::Display) -> Response {
+    tracing::warn!(error = %reason, "not ready: the store does not answer");
+    let status = Status {
+        status: "unavailable",
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, Json(status)).into_response()
 }
 
 /// This document

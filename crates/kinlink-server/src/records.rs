@@ -80,7 +80,7 @@ pub struct ListParams {
 }
 
 /// Until accounts exist, every API write is recorded as made through the API.
-fn actor() -> Actor {
+pub(crate) fn actor() -> Actor {
     Actor::new("api")
 }
 
@@ -89,7 +89,7 @@ fn not_found<T: ApiRecord>() -> ApiError {
 }
 
 /// Find a record by UUID or number; a number of another kind finds nothing.
-async fn find<T: ApiRecord>(records: &Records<T>, key: &str) -> Result<StoredRecord<T>, ApiError> {
+pub(crate) async fn find<T: ApiRecord>(records: &Records<T>, key: &str) -> Result<StoredRecord<T>, ApiError> {
     let found = if let Ok(id) = key.parse::<RecordId>() {
         records.get(id).await?
     } else if let Ok(number) = key.parse::<RecordNumber>() {
@@ -115,6 +115,7 @@ pub async fn create<T: ApiRecord>(
     // Validate before anything is written; the store's insert is one transaction.
     let record = Validated::new(record, latest_today(Utc::now())).map_err(|e| ApiError::validation(e, ""))?;
     let stored = Records::<T>::new(state.store).create(record, &actor()).await?;
+    state.matcher.notify();
     let location = format!("{}/{}", T::COLLECTION, stored.meta.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(stored)).into_response())
 }
@@ -157,7 +158,7 @@ pub async fn update<T: ApiRecord>(
     RecordKey(key): RecordKey,
     ApiJson(body): ApiJson<UpdateRequest<T>>,
 ) -> Result<Json<StoredRecord<T>>, ApiError> {
-    let records = Records::<T>::new(state.store);
+    let records = Records::<T>::new(state.store.clone());
     let id = resolve(&records, &key).await?;
     let record = Validated::new(body.record, latest_today(Utc::now()))
         .map_err(|e| ApiError::validation(e, "record."))?;
@@ -168,6 +169,7 @@ pub async fn update<T: ApiRecord>(
             kinlink_store::StoreError::NotFound { .. } => not_found::<T>(),
             other => other.into(),
         })?;
+    state.matcher.notify();
     Ok(Json(stored))
 }
 

@@ -62,6 +62,29 @@ pub(crate) fn write_event(
     }
 }
 
+/// The entry a change to a match proposal appends (proposed, refreshed,
+/// withdrawn, reopened or reviewed). A proposal holds no field of either
+/// record (scores, comparison levels and a status), so no field group.
+pub(crate) fn match_event(
+    kind: EventKind,
+    id: crate::MatchId,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> AuditEvent {
+    AuditEvent {
+        at,
+        kind,
+        actor: actor.audit_actor(),
+        record: Some(RecordRef {
+            resource: Resource::MatchProposal,
+            id: *id.as_uuid(),
+        }),
+        field_groups: FieldGroups::NONE,
+        purpose: actor.purpose(),
+        outcome: Outcome::Success,
+    }
+}
+
 /// Why the log did not verify, or could not be read to verify it.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditCheckError {

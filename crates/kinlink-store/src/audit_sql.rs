@@ -186,6 +186,30 @@ where
         Ok(())
     }
 
+    /// The whole log and its checkpoints, read in the caller's transaction
+    /// (`copy-db` verifies its copy before committing it).
+    pub(crate) async fn read_audit_log(
+        conn: &mut DB::Connection,
+    ) -> Result<(Vec<AuditEntry>, Vec<StoredCheckpoint>), StoreError> {
+        let entries = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_entries ORDER BY sequence"
+        ))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(Self::entry_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        let checkpoints = sqlx::query(
+            "SELECT sequence, hash, at, signature, key_id FROM audit_checkpoints ORDER BY sequence",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(Self::checkpoint_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        Ok((entries, checkpoints))
+    }
+
     pub(crate) async fn audit_append(&self, events: &[AuditEvent]) -> Result<Vec<AuditEntry>, StoreError> {
         let mut tx = self.begin_write().await?;
         let entries = Self::append_events(&mut tx, events.to_vec()).await?;

@@ -65,6 +65,8 @@ impl Dialect for Postgres {
     /// across every server and process. EXCLUSIVE mode still lets readers in.
     const LOCK_AUDIT_CHAIN: Option<&'static str> = Some("LOCK TABLE audit_entries IN EXCLUSIVE MODE");
 
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+
     fn id_to_db(id: RecordId) -> Uuid {
         *id.as_uuid()
     }

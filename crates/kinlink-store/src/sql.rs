@@ -74,6 +74,10 @@ pub trait Dialect: Database + sealed::Sealed {
     /// [`Dialect::BEGIN_WRITE`] does not already keep other writers out: the
     /// chain must never fork.
     const LOCK_AUDIT_CHAIN: Option<&'static str>;
+    /// Appended to a `SELECT` that locks the rows it reads until the
+    /// transaction ends (empty where a write transaction locks the whole
+    /// database anyway).
+    const FOR_UPDATE: &'static str;
     fn id_to_db(id: RecordId) -> Self::Id;
     fn id_from_db(id: Self::Id) -> Result<RecordId, StoreError>;
 }
@@ -151,7 +155,18 @@ where
         Ok(self.pool.begin_with(DB::BEGIN_WRITE).await?)
     }
 
-    fn meta_from_row(row: &DB::Row) -> Result<RecordMeta, StoreError> {
+    /// The change number of a write transaction, stamped on every record it
+    /// writes. Taking it locks the counter until the transaction ends, so
+    /// numbers become visible in order (see `migrations/*/0002_matches.sql`).
+    /// Take it before locking any record row: every writer locks in that order.
+    pub(crate) async fn next_change(conn: &mut DB::Connection) -> Result<i64, StoreError> {
+        let row = sqlx::query("UPDATE change_counter SET last = last + 1 WHERE id = 1 RETURNING last")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(row.try_get("last")?)
+    }
+
+    pub(crate) fn meta_from_row(row: &DB::Row) -> Result<RecordMeta, StoreError> {
         let id = DB::id_from_db(row.try_get("id")?)?;
         let number: String = row.try_get("number")?;
         Ok(RecordMeta {
@@ -198,6 +213,7 @@ where
         Ok(u64::try_from(last - count + 1).unwrap_or(1))
     }
 
+    #[allow(clippy::too_many_arguments)] // one write's facts, each needed
     async fn insert_record(
         conn: &mut DB::Connection,
         kind: RecordKind,
@@ -206,11 +222,12 @@ where
         actor: &Actor,
         external_id: Option<&str>,
         now: DateTime<Utc>,
+        change: i64,
     ) -> Result<RecordMeta, StoreError> {
         let id = RecordId::from_uuid(Uuid::now_v7());
         sqlx::query(
-            "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body) \
-             VALUES ($1, $2, $3, $4, 1, $5, $6, $5, $6, $7)",
+            "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, change_seq) \
+             VALUES ($1, $2, $3, $4, 1, $5, $6, $5, $6, $7, $8)",
         )
         .bind(DB::id_to_db(id))
         .bind(kind.as_str())
@@ -219,6 +236,7 @@ where
         .bind(now)
         .bind(actor.as_str())
         .bind(body)
+        .bind(change)
         .execute(&mut *conn)
         .await?;
         Self::insert_revision(conn, id, 1, now, actor, body).await?;
@@ -256,7 +274,8 @@ where
     }
 
     /// Compare-and-swap on the version; reports NotFound or Conflict on failure.
-    async fn update_record(
+    #[allow(clippy::too_many_arguments)] // one write's facts, each needed
+    pub(crate) async fn update_record(
         conn: &mut DB::Connection,
         kind: RecordKind,
         id: RecordId,
@@ -264,9 +283,10 @@ where
         body: &str,
         actor: &Actor,
         now: DateTime<Utc>,
+        change: i64,
     ) -> Result<RecordMeta, StoreError> {
         let row = sqlx::query(&format!(
-            "UPDATE records SET body = $1, version = version + 1, updated_at = $2, updated_by = $3 \
+            "UPDATE records SET body = $1, version = version + 1, updated_at = $2, updated_by = $3, change_seq = $7 \
              WHERE id = $4 AND kind = $5 AND version = $6 RETURNING {META_COLUMNS}"
         ))
         .bind(body)
@@ -275,6 +295,7 @@ where
         .bind(DB::id_to_db(id))
         .bind(kind.as_str())
         .bind(expected_version)
+        .bind(change)
         .fetch_optional(&mut *conn)
         .await?;
         let Some(row) = row else {
@@ -329,6 +350,7 @@ where
     /// Insert new records numbered from `first` on, a chunk of rows per
     /// statement rather than a statement per row. `progress` is told how
     /// many rows are inserted so far.
+    #[allow(clippy::too_many_arguments)] // one write's facts, each needed
     async fn insert_new(
         conn: &mut DB::Connection,
         kind: RecordKind,
@@ -336,6 +358,7 @@ where
         first: u64,
         actor: &Actor,
         now: DateTime<Utc>,
+        change: i64,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<Vec<RecordId>, StoreError> {
         let mut inserted = 0;
@@ -352,7 +375,7 @@ where
                 })
                 .collect();
             let mut insert = Batch::<DB>::new(
-                "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body) VALUES ",
+                "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, change_seq) VALUES ",
             );
             let mut revisions = Batch::<DB>::new(
                 "INSERT INTO record_revisions (record_id, version, changed_at, changed_by, body) VALUES ",
@@ -368,7 +391,8 @@ where
                         .bind(actor.as_str())
                         .bind(now)
                         .bind(actor.as_str())
-                        .bind(item.body.as_str());
+                        .bind(item.body.as_str())
+                        .bind(change);
                 });
                 revisions.group(|row| {
                     row.bind(id)
@@ -401,6 +425,9 @@ where
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
+    // For the match half of the store (`match_sql.rs`).
+    f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
 {
@@ -413,9 +440,10 @@ where
     ) -> Result<RecordMeta, StoreError> {
         let now = now();
         let mut tx = self.begin_write().await?;
+        let change = Self::next_change(&mut tx).await?;
         let sequence = Self::reserve_numbers(&mut tx, kind, now.year(), 1).await?;
         let number = RecordNumber::new(kind, now.year(), sequence);
-        let meta = Self::insert_record(&mut tx, kind, number, body, actor, external_id, now).await?;
+        let meta = Self::insert_record(&mut tx, kind, number, body, actor, external_id, now, change).await?;
         let event = write_event(EventKind::Create, kind, meta.id, actor, now);
         Self::append_events(&mut tx, vec![event]).await?;
         tx.commit().await?;
@@ -432,7 +460,8 @@ where
     ) -> Result<RecordMeta, StoreError> {
         let now = now();
         let mut tx = self.begin_write().await?;
-        let meta = Self::update_record(&mut tx, kind, id, expected_version, body, actor, now).await?;
+        let change = Self::next_change(&mut tx).await?;
+        let meta = Self::update_record(&mut tx, kind, id, expected_version, body, actor, now, change).await?;
         let event = write_event(EventKind::Update, kind, meta.id, actor, now);
         Self::append_events(&mut tx, vec![event]).await?;
         tx.commit().await?;
@@ -538,6 +567,8 @@ where
         let now = now();
         let mut outcome = ImportOutcome::default();
         let mut tx = self.begin_write().await?;
+        // One change number for the whole import: its records appear together.
+        let change = Self::next_change(&mut tx).await?;
         let mut new_items = Vec::new();
         // One audit entry per record written; an unchanged record is not written.
         let mut events = Vec::new();
@@ -559,6 +590,7 @@ where
                             &item.body,
                             actor,
                             now,
+                            change,
                         )
                         .await?;
                         events.push(write_event(EventKind::Update, kind, current.id, actor, now));
@@ -572,7 +604,8 @@ where
             let first = Self::reserve_numbers(&mut tx, kind, now.year(), new_items.len() as u64).await?;
             let done_before = outcome.updated + outcome.unchanged;
             let progress = |inserted| progress(done_before + inserted);
-            let ids = Self::insert_new(&mut tx, kind, &new_items, first, actor, now, &progress).await?;
+            let ids =
+                Self::insert_new(&mut tx, kind, &new_items, first, actor, now, change, &progress).await?;
             events.extend(
                 ids.into_iter()
                     .map(|id| write_event(EventKind::Create, kind, id, actor, now)),

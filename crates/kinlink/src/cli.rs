@@ -33,6 +33,22 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
+    /// Connections each process's database pool opens at most [default: 10 on PostgreSQL, 8 on SQLite]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub db_max_connections: Option<u32>,
+
+    /// PostgreSQL: longest one statement may run (500ms, 30s, 2m; off: the server's setting) [default: 30s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub db_statement_timeout: Option<String>,
+
+    /// PostgreSQL: longest to wait for a connection before a request fails with 503 [default: 10s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub db_acquire_timeout: Option<String>,
+
+    /// SQLite: longest a write waits for another writer before failing [default: 30s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub sqlite_busy_timeout: Option<String>,
+
     /// Configuration file (TOML) [default: kinlink.toml in the current directory, if it exists]
     #[arg(long, global = true, value_name = "FILE", env = "KINLINK_CONFIG")]
     pub config: Option<PathBuf>,
@@ -76,6 +92,14 @@ pub enum Command {
     /// The audit log: verify it, sign a checkpoint, show who accessed a record
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy a whole deployment to another database (SQLite ⇄ PostgreSQL) and verify the copy
+    ///
+    /// Every record with its full revision history, ids, numbers and number sequences, the
+    /// match proposals and the audit log are copied from one consistent snapshot of the
+    /// source, in one transaction, then checked (row counts, each record's versions, a
+    /// SHA-256 digest of every row, the audit chain and checkpoints) before it commits.
+    /// Stop the servers first: writes made after the snapshot are not copied.
+    CopyDb(CopyDbArgs),
     /// Print the effective configuration as TOML
     Config,
     /// Bring the database schema up to date and print which backend it is
@@ -131,6 +155,25 @@ pub struct ServeArgs {
     /// Load a small synthetic demo dataset if the database has no cases yet
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CopyDbArgs {
+    /// The database to copy: sqlite://PATH or postgres://USER@HOST[:PORT]/DATABASE
+    #[arg(long, value_name = "URL", env = "KINLINK_COPY_FROM", hide_env_values = true)]
+    pub from: String,
+    /// The database to copy into, created or migrated if needed; it must be empty
+    #[arg(long, value_name = "URL", env = "KINLINK_COPY_TO", hide_env_values = true)]
+    pub to: String,
+    /// Delete everything the target holds first (in the same transaction) instead of refusing;
+    /// refused if the target holds an audit log (append-only: it is never deleted)
+    #[arg(long)]
+    pub replace: bool,
+    /// The deployment's Ed25519 signing key file, to check the audit checkpoints' signatures
+    /// too [default: DATA_DIR/keys/signing.key if it exists; otherwise every entry, link and
+    /// checkpoint is checked but not who signed the checkpoints]
+    #[arg(long, value_name = "PATH", env = "KINLINK_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
 }
 
 /// The same subcommands for child cases and tracing requests.

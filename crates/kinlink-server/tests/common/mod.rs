@@ -10,8 +10,9 @@ use async_trait::async_trait;
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
 use kinlink_store::audit::{AuditEntry, AuditEvent, Resource, SigningKey};
 use kinlink_store::{
-    Actor, ImportItem, ImportOutcome, RawRecord, RawRevision, RecordMeta, SqliteStore, Store, StoreError,
-    StoredCheckpoint,
+    Actor, ChangeCursor, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, ProposalOutcome,
+    ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite, ReviewDecision,
+    SqliteStore, Store, StoreError, StoredCheckpoint, StoredMatch,
 };
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
@@ -22,6 +23,8 @@ use tokio::task::JoinHandle;
 
 pub struct Server {
     pub base: String,
+    /// The server's matching service.
+    pub matcher: kinlink_server::Matcher,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
@@ -54,11 +57,13 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(kinlink_server::serve(store, listener, async {
+        let (router, matcher) = kinlink_server::app(store);
+        let task = tokio::spawn(kinlink_server::serve_router(router, listener, async {
             let _ = stopped.await;
         }));
         Self {
             base,
+            matcher,
             http: reqwest::Client::new(),
             stop: Some(stop),
             task,
@@ -85,6 +90,15 @@ impl Server {
             location,
             text,
         }
+    }
+
+    /// Wait until the matcher has matched every write made so far. Bounded,
+    /// so that a broken matcher fails the test instead of hanging it.
+    pub async fn settled(&self) {
+        tokio::time::timeout(std::time::Duration::from_secs(120), self.matcher.settled())
+            .await
+            .expect("the matcher settles")
+            .expect("the matcher runs");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -335,6 +349,53 @@ impl Store for DownStore {
         Err(down())
     }
     async fn restore_audit(&self, _: &[AuditEntry], _: &[StoredCheckpoint]) -> Result<(), StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl MatchStore for DownStore {
+    async fn propose_matches(
+        &self,
+        _: RecordId,
+        _: i64,
+        _: &[ProposedMatch],
+        _: &Actor,
+    ) -> Result<ProposalOutcome, StoreError> {
+        Err(down())
+    }
+    async fn get_match(&self, _: MatchId) -> Result<Option<StoredMatch>, StoreError> {
+        Err(down())
+    }
+    async fn matches_for_request(&self, _: RecordId) -> Result<Vec<StoredMatch>, StoreError> {
+        Err(down())
+    }
+    async fn matches_for_case(&self, _: RecordId) -> Result<Vec<StoredMatch>, StoreError> {
+        Err(down())
+    }
+    async fn review_match(
+        &self,
+        _: MatchId,
+        _: i64,
+        _: ReviewDecision<'_>,
+        _: &Actor,
+        _: &[RecordWrite],
+    ) -> Result<StoredMatch, StoreError> {
+        Err(down())
+    }
+    async fn match_history(&self, _: MatchId) -> Result<Vec<MatchReview>, StoreError> {
+        Err(down())
+    }
+    async fn changes_since(&self, _: ChangeCursor, _: u32) -> Result<Vec<RecordChange>, StoreError> {
+        Err(down())
+    }
+    async fn latest_change(&self) -> Result<i64, StoreError> {
+        Err(down())
+    }
+    async fn matcher_position(&self) -> Result<i64, StoreError> {
+        Err(down())
+    }
+    async fn advance_matcher_position(&self, _: i64) -> Result<(), StoreError> {
         Err(down())
     }
 }
