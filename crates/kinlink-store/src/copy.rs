@@ -7,9 +7,7 @@
 //! Everything else (reading in keyset pages, multi-row inserts, the digest,
 //! the checks) works from that list, so a table that a later migration adds
 //! (match proposals, audit entries, encryption keys) is copied and verified
-//! by adding one entry. Both databases are checked against the list first: a
-//! table or a column it does not name stops the copy, since leaving it out
-//! would lose data. A check that only makes sense for one table, such as
+//! by adding one entry. A check that only makes sense for one table, such as
 //! an audit chain's links, belongs in [`verify`] beside the version counts.
 //!
 //! The source is read in one snapshot (a repeatable-read transaction on
@@ -21,16 +19,27 @@
 //! order, read back from the target. A copy that does not match leaves the
 //! target as it was. Bodies are copied as stored: an encrypted body stays
 //! encrypted, and the digest covers what is stored.
+//!
+//! The audit log is copied like any table (rows verbatim, in the same target
+//! transaction and digest) and then verified in the target before commit:
+//! every entry's hash, every link, and each checkpoint against the entry it
+//! covers, with the signatures too when the deployment's key is given. A
+//! source whose log does not verify is not copied. The log is append-only
+//! (triggers refuse `DELETE`), so `--replace` refuses a target that holds
+//! one rather than disabling the triggers: copy into a new database instead.
 
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use ed25519_dalek::VerifyingKey;
+use kinlink_audit::{AuditEntry, Tamper, Verified};
 use kinlink_core::RecordId;
 use sha2::{Digest, Sha256};
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Postgres, Row, Sqlite, Transaction, Type};
 
 use crate::StoreError;
+use crate::audit::StoredCheckpoint;
 use crate::batch::Batch;
 use crate::sql::{Dialect, SqlStore, SqlValue};
 
@@ -40,16 +49,17 @@ pub enum ColumnType {
     /// A record id (text on SQLite, uuid on PostgreSQL).
     Id,
     Text,
+    /// A record id that may be NULL.
+    OptionalId,
     /// Text that may be NULL.
     OptionalText,
     BigInt,
     Int,
-    /// A float (`REAL` on SQLite, `DOUBLE PRECISION` on PostgreSQL: both IEEE 754 doubles).
-    Double,
-    Bool,
     Timestamp,
     /// A timestamp that may be NULL.
     OptionalTimestamp,
+    Double,
+    Bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -62,6 +72,20 @@ const fn column(name: &'static str, ty: ColumnType) -> Column {
     Column { name, ty }
 }
 
+/// How a table's rows are treated besides being copied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableKind {
+    /// The deployment's data: the target must not hold any (or `--replace`).
+    Data,
+    /// One row that the migration creates (a counter, a position): the
+    /// target's is replaced by the source's, and it does not make the target
+    /// "not empty".
+    Singleton,
+    /// The audit log: rows are never deleted (the triggers refuse it), so a
+    /// target holding any is refused even with `--replace`.
+    AppendOnly,
+}
+
 /// A table that `copy-db` moves.
 #[derive(Debug)]
 pub struct Table {
@@ -69,10 +93,7 @@ pub struct Table {
     /// Every column; the first `key` of them are the primary key.
     pub columns: &'static [Column],
     pub key: usize,
-    /// The migration inserts the table's rows itself (the one row of a
-    /// counter): a new database already has them, so they do not make the
-    /// target "not empty", and the copy replaces them.
-    pub seeded: bool,
+    pub kind: TableKind,
 }
 
 impl Table {
@@ -81,13 +102,13 @@ impl Table {
     }
 }
 
-use ColumnType::{BigInt, Bool, Double, Id, Int, OptionalText, OptionalTimestamp, Text, Timestamp};
+use ColumnType::{
+    BigInt, Bool, Double, Id, Int, OptionalId, OptionalText, OptionalTimestamp, Text, Timestamp,
+};
 
 /// Every table of a deployment, parents before children. A migration that
 /// adds a table adds it here too: until it does, copy-db refuses every
 /// database (it will not copy part of one), and the copy-db CLI test fails.
-/// So does a migration that adds a column: copy-db refuses a table with a
-/// column its entry does not list.
 pub const TABLES: &[Table] = &[
     Table {
         name: "records",
@@ -105,7 +126,7 @@ pub const TABLES: &[Table] = &[
             column("change_seq", BigInt),
         ],
         key: 1,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "record_revisions",
@@ -117,27 +138,25 @@ pub const TABLES: &[Table] = &[
             column("body", Text),
         ],
         key: 2,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "number_sequences",
         columns: &[column("kind", Text), column("year", Int), column("last", BigInt)],
         key: 2,
-        seeded: false,
+        kind: TableKind::Data,
     },
-    // Migration 0002: the change feed's counter, the matcher's position, and
-    // match proposals with their review history.
     Table {
         name: "change_counter",
         columns: &[column("id", Int), column("last", BigInt)],
         key: 1,
-        seeded: true,
+        kind: TableKind::Singleton,
     },
     Table {
         name: "matcher_position",
         columns: &[column("id", Int), column("position", BigInt)],
         key: 1,
-        seeded: true,
+        kind: TableKind::Singleton,
     },
     Table {
         name: "match_proposals",
@@ -162,7 +181,7 @@ pub const TABLES: &[Table] = &[
             column("updated_at", Timestamp),
         ],
         key: 1,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "match_reviews",
@@ -175,7 +194,41 @@ pub const TABLES: &[Table] = &[
             column("changed_at", Timestamp),
         ],
         key: 2,
-        seeded: false,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "audit_entries",
+        columns: &[
+            column("sequence", BigInt),
+            column("at", Timestamp),
+            column("kind", Text),
+            column("actor_user", OptionalId),
+            column("actor_agency", OptionalId),
+            column("actor_via", OptionalText),
+            column("actor_name", OptionalText),
+            column("record_resource", OptionalText),
+            column("record_id", OptionalId),
+            column("field_groups", Int),
+            column("purpose", OptionalText),
+            column("outcome", Text),
+            column("reason", OptionalText),
+            column("previous_hash", Text),
+            column("hash", Text),
+        ],
+        key: 1,
+        kind: TableKind::AppendOnly,
+    },
+    Table {
+        name: "audit_checkpoints",
+        columns: &[
+            column("sequence", BigInt),
+            column("hash", Text),
+            column("at", Timestamp),
+            column("signature", Text),
+            column("key_id", Text),
+        ],
+        key: 1,
+        kind: TableKind::AppendOnly,
     },
 ];
 
@@ -187,9 +240,9 @@ pub enum Value {
     Null,
     BigInt(i64),
     Int(i32),
+    Timestamp(DateTime<Utc>),
     Double(f64),
     Bool(bool),
-    Timestamp(DateTime<Utc>),
 }
 
 type Rows = Vec<Vec<Value>>;
@@ -224,6 +277,8 @@ pub trait CopyTx: Send {
     async fn column_names(&mut self, table: &Table) -> Result<Vec<String>, StoreError>;
     /// Each record's id, version and number of revisions, by id.
     async fn version_counts(&mut self) -> Result<Vec<(RecordId, i64, i64)>, StoreError>;
+    /// The whole audit log, entries in sequence order, and its checkpoints.
+    async fn audit_log(&mut self) -> Result<(Vec<AuditEntry>, Vec<StoredCheckpoint>), StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
@@ -249,8 +304,18 @@ pub enum CopyError {
         table: &'static str,
         column: String,
     },
+    #[error(
+        "the target database holds an audit log ({rows} rows in {table}), which is append-only and \
+         cannot be deleted: --replace only works on a target without one; copy into a new, empty database"
+    )]
+    TargetHasAuditLog { table: &'static str, rows: u64 },
     #[error("the copy does not match the source ({0}); nothing was written")]
     Mismatch(String),
+    #[error(
+        "the audit log does not verify after copying ({0}); nothing was written \
+         (`kinlink audit verify` on the source shows the same)"
+    )]
+    AuditLog(Tamper),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -264,15 +329,23 @@ pub struct CopyReport {
     pub records: u64,
     /// SHA-256 over every row of every table, hex.
     pub digest: String,
+    /// The audit log as verified in the target before commit.
+    pub audit: Verified,
+    /// Whether the checkpoints' signatures were checked (a key was given).
+    pub signatures_checked: bool,
 }
 
 /// Copy every table of `from` into `to`. `to` must be empty unless
-/// `replace`, which first deletes what it holds (in the same transaction).
+/// `replace`, which first deletes what it holds (in the same transaction),
+/// and never holds an audit log (see the module's documentation). The copied
+/// audit log is verified before commit, its checkpoints' signatures too with
+/// `audit_key` (the deployment's public key).
 /// `progress` is told the table and the rows copied so far.
 pub async fn copy_database(
     from: &dyn CopyEnd,
     to: &dyn CopyEnd,
     replace: bool,
+    audit_key: Option<&VerifyingKey>,
     progress: &(dyn Fn(&'static str, u64) + Send + Sync),
 ) -> Result<CopyReport, CopyError> {
     let mut source = from.snapshot().await?;
@@ -283,6 +356,8 @@ pub async fn copy_database(
                 return Err(CopyError::UnknownTable { side, table });
             }
         }
+        // A column a later migration added but this list forgot would be
+        // dropped silently: refuse it like an unknown table.
         for table in TABLES {
             for column in tx.column_names(table).await? {
                 if !table.columns.iter().any(|c| c.name == column) {
@@ -295,17 +370,36 @@ pub async fn copy_database(
             }
         }
     }
-    for table in TABLES.iter().filter(|t| !t.seeded) {
+    for table in TABLES {
         let rows = target.count(table).await?;
-        if rows > 0 && !replace {
-            return Err(CopyError::TargetNotEmpty {
-                table: table.name,
-                rows,
-            });
+        match table.kind {
+            _ if rows == 0 => {}
+            TableKind::Singleton => {}
+            TableKind::AppendOnly if replace => {
+                return Err(CopyError::TargetHasAuditLog {
+                    table: table.name,
+                    rows,
+                });
+            }
+            TableKind::Data | TableKind::AppendOnly if !replace => {
+                return Err(CopyError::TargetNotEmpty {
+                    table: table.name,
+                    rows,
+                });
+            }
+            TableKind::Data | TableKind::AppendOnly => {}
         }
     }
-    for table in TABLES.iter().rev().filter(|t| replace || t.seeded) {
-        target.delete_all(table).await?;
+    // The append-only tables are empty here: they are never deleted from.
+    for table in TABLES.iter().rev() {
+        let delete = match table.kind {
+            TableKind::Data => replace,
+            TableKind::Singleton => true,
+            TableKind::AppendOnly => false,
+        };
+        if delete {
+            target.delete_all(table).await?;
+        }
     }
     let mut digest = Sha256::new();
     let mut tables = Vec::with_capacity(TABLES.len());
@@ -328,12 +422,30 @@ pub async fn copy_database(
     let versions = source.version_counts().await?;
     let digest = hex(&digest.finalize());
     verify(&mut *target, &tables, &versions, &digest).await?;
+    let audit = verify_audit_log(&mut *target, audit_key).await?;
     target.commit().await?;
     Ok(CopyReport {
         tables,
         records: versions.len() as u64,
         digest,
+        audit,
+        signatures_checked: audit_key.is_some(),
     })
+}
+
+/// The audit log as the target now holds it (before commit), read through
+/// the same parsing as `kinlink audit verify`, chain and checkpoints checked.
+async fn verify_audit_log(
+    target: &mut dyn CopyTx,
+    key: Option<&VerifyingKey>,
+) -> Result<Verified, CopyError> {
+    let (entries, checkpoints) = target.audit_log().await?;
+    let checkpoints: Vec<_> = checkpoints.into_iter().map(|c| c.checkpoint).collect();
+    match key {
+        Some(key) => kinlink_audit::verify(&entries, &checkpoints, key),
+        None => kinlink_audit::verify_unsigned(&entries, &checkpoints),
+    }
+    .map_err(CopyError::AuditLog)
 }
 
 /// Read the copy back, in its own transaction before it commits, and
@@ -411,15 +523,12 @@ fn digest_row(digest: &mut Sha256, table: &Table, row: &[Value]) {
                 digest.update([6]);
                 digest.update(t.timestamp_micros().to_le_bytes());
             }
-            // The bits, not a decimal rendering: both backends store IEEE
-            // 754 doubles, so a value that arrives intact digests alike.
             Value::Double(x) => {
                 digest.update([7]);
                 digest.update(x.to_bits().to_le_bytes());
             }
             Value::Bool(b) => {
-                digest.update([8]);
-                digest.update([u8::from(*b)]);
+                digest.update([8, u8::from(*b)]);
             }
         }
     }
@@ -478,6 +587,7 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DB::Id>: Encode<'q, DB>,
     for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
@@ -515,6 +625,7 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DB::Id>: Encode<'q, DB>,
     for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
@@ -629,19 +740,24 @@ where
             .collect()
     }
 
+    async fn audit_log(&mut self) -> Result<(Vec<AuditEntry>, Vec<StoredCheckpoint>), StoreError> {
+        SqlStore::<DB>::read_audit_log(&mut self.tx).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
     }
 }
 
-/// Bind `value` of a column of type `ty`. A NULL is bound with the column's
-/// type: PostgreSQL will not put a text NULL into a timestamp column.
+/// Bind `value`, a value of a column of type `ty` (a NULL is bound with
+/// the column's type: PostgreSQL refuses a text NULL for a uuid column).
 fn bind_value<'q, DB>(values: &mut crate::batch::Group<'_, 'q, DB>, value: &'q Value, ty: ColumnType)
 where
     DB: CopyDialect,
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
     for<'a> Option<&'a str>: Encode<'a, DB>,
+    for<'a> Option<DB::Id>: Encode<'a, DB>,
     for<'a> Option<DateTime<Utc>>: Encode<'a, DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
@@ -652,13 +768,16 @@ where
     match value {
         Value::Id(id) => values.bind(DB::id_to_db(*id)),
         Value::Text(text) => values.bind(text.as_str()),
-        Value::Null if ty == OptionalTimestamp => values.bind(None::<DateTime<Utc>>),
-        Value::Null => values.bind(None::<&str>),
+        Value::Null => match ty {
+            OptionalId => values.bind(None::<DB::Id>),
+            OptionalTimestamp => values.bind(None::<DateTime<Utc>>),
+            _ => values.bind(None::<&str>),
+        },
         Value::BigInt(n) => values.bind(*n),
         Value::Int(n) => values.bind(*n),
+        Value::Timestamp(t) => values.bind(*t),
         Value::Double(x) => values.bind(*x),
         Value::Bool(b) => values.bind(*b),
-        Value::Timestamp(t) => values.bind(*t),
     };
 }
 
@@ -681,11 +800,16 @@ where
             .map_or(Value::Null, Value::Text),
         BigInt => Value::BigInt(row.try_get(i)?),
         Int => Value::Int(row.try_get(i)?),
-        Double => Value::Double(row.try_get(i)?),
-        Bool => Value::Bool(row.try_get(i)?),
         Timestamp => Value::Timestamp(row.try_get(i)?),
+        OptionalId => row
+            .try_get::<Option<DB::Id>, _>(i)?
+            .map(DB::id_from_db)
+            .transpose()?
+            .map_or(Value::Null, Value::Id),
         OptionalTimestamp => row
             .try_get::<Option<DateTime<Utc>>, _>(i)?
             .map_or(Value::Null, Value::Timestamp),
+        Double => Value::Double(row.try_get(i)?),
+        Bool => Value::Bool(row.try_get(i)?),
     })
 }

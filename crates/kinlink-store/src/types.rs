@@ -1,18 +1,67 @@
 use chrono::{DateTime, Utc};
+use kinlink_audit::ActorName;
 use kinlink_core::{RecordId, RecordNumber};
+use kinlink_policy::{Purpose, Via};
 use serde::Serialize;
+use uuid::Uuid;
 
-/// Who made a change. Until accounts exist this names the channel and the
-/// local user (`api`, `cli:amina`); it is recorded in every revision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Actor(String);
+/// Who makes a change, and why. The name (`api`, `cli:amina`, later the
+/// account's) is recorded in every revision; name, account, agency and
+/// purpose go into the audit entry the store appends with every write.
+/// Carried with each call rather than added to every method of [`crate::Store`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    name: String,
+    user: Option<Uuid>,
+    agency: Option<Uuid>,
+    via: Option<Via>,
+    purpose: Option<Purpose>,
+}
 
 impl Actor {
+    /// An actor known by name only, with no declared purpose.
     pub fn new(name: impl Into<String>) -> Self {
-        Self(name.into())
+        Self {
+            name: name.into(),
+            user: None,
+            agency: None,
+            via: None,
+            purpose: None,
+        }
     }
+
+    /// The same actor acting for `purpose`.
+    pub fn with_purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = Some(purpose);
+        self
+    }
+
+    /// The same actor as a signed-in account of an agency.
+    pub fn with_account(mut self, user: Uuid, agency: Uuid, via: Via) -> Self {
+        self.user = Some(user);
+        self.agency = Some(agency);
+        self.via = Some(via);
+        self
+    }
+
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.name
+    }
+
+    /// The declared purpose, if any.
+    pub fn purpose(&self) -> Option<Purpose> {
+        self.purpose
+    }
+
+    /// Who, as the audit log records it: the name is kept to the characters
+    /// an [`ActorName`] allows.
+    pub fn audit_actor(&self) -> kinlink_audit::Actor {
+        kinlink_audit::Actor {
+            user: self.user,
+            agency: self.agency,
+            via: self.via,
+            name: Some(ActorName::lossy(&self.name)),
+        }
     }
 }
 

@@ -467,11 +467,61 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     assert!(matches.0.iter().any(|(_, history)| history.len() >= 2));
     assert!(matches.1 > 0 && matches.2 > 0, "{:?}", (matches.1, matches.2));
 
-    // SQLite → PostgreSQL.
-    let report = on("", &["copy-db", "--from", &sqlite, "--to", &db.url], None);
+    // The field office's audit log: who touched the first case, and a signed checkpoint.
+    let key = dir.join("signing.key");
+    kinlink_crypto::keyfile::create_signing_key_file(&key).expect("signing key");
+    let key = key.to_str().expect("utf-8 path");
+    let shown = on(&sqlite, &["audit", "show", "--record", &number], None);
+    assert!(
+        shown.contains("\tcreate\tchild_case\t") && shown.matches("\tupdate\tchild_case\t").count() == 2,
+        "{shown}"
+    );
+    let verified = on(&sqlite, &["audit", "verify", "--signing-key", key], None);
+    let entries = verified
+        .split_once(": ")
+        .and_then(|(_, rest)| rest.split_once(" entries"))
+        .map(|(n, _)| n.to_owned())
+        .expect("the number of entries");
+    assert!(entries.parse::<u64>().expect("a number") > 40, "{verified}");
+
+    // SQLite → PostgreSQL, the audit log verified in the target before commit.
+    let report = on(
+        "",
+        &[
+            "copy-db",
+            "--from",
+            &sqlite,
+            "--to",
+            &db.url,
+            "--signing-key",
+            key,
+        ],
+        None,
+    );
     assert!(report.contains("copied from SQLite to PostgreSQL"), "{report}");
     assert!(report.contains("record_revisions"), "{report}");
     assert!(report.contains("match_reviews"), "{report}");
+    assert!(
+        report.contains(&format!(
+            "audit log verified: {entries} entries, 1 checkpoints (signatures checked), 0 entries after"
+        )),
+        "{report}"
+    );
+    // The entries arrived intact: the same log verifies there against the same
+    // checkpoint, and lists the same entries for the case.
+    assert!(
+        on(&db.url, &["audit", "verify", "--signing-key", key], None).starts_with(&format!(
+            "the audit log verifies: {entries} entries, 1 signed checkpoints\n"
+        ))
+    );
+    let shown_there = on(&db.url, &["audit", "show", "--record", &number], None);
+    let after = shown_there
+        .strip_prefix(&shown)
+        .unwrap_or_else(|| panic!("the same entries first: {shown_there}"));
+    assert!(
+        after.contains("\tread\taudit_log\t"),
+        "the source's own look: {after}"
+    );
     assert_eq!(everything(dir, &db.url), original);
     assert_eq!(matches_of(&db.url), matches);
 
@@ -509,15 +559,65 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     assert_eq!(next[0], next[2]);
     assert_ne!(next[0], number);
 
-    // --replace replaces: the PostgreSQL copy matches the source again.
+    // --replace never deletes an audit log (append-only): a target holding one is
+    // refused, and left as it was.
     on(&sqlite, &["case", "create"], Some(&case(4)));
+    let before = everything(dir, &db.url);
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &sqlite, "--to", &db.url, "--replace"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("holds an audit log") && stderr.contains("append-only"),
+        "{stderr}"
+    );
+    assert_eq!(everything(dir, &db.url), before);
+    assert_ne!(everything(dir, &db.url), everything(dir, &sqlite));
+
+    // --replace replaces a target that holds data but no audit log.
+    let Some(fresh) = PgDatabase::create() else { return };
+    on(&fresh.url, &["migrate"], None);
+    psql(
+        &fresh.url,
+        "INSERT INTO number_sequences (kind, year, last) VALUES ('child_case', 1999, 7)",
+    )
+    .expect("insert");
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &sqlite, "--to", &fresh.url])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
     on(
         "",
-        &["copy-db", "--from", &sqlite, "--to", &db.url, "--replace"],
+        &["copy-db", "--from", &sqlite, "--to", &fresh.url, "--replace"],
         None,
     );
-    assert_eq!(everything(dir, &db.url), everything(dir, &sqlite));
-    assert_eq!(matches_of(&db.url), matches_of(&sqlite));
+    assert_eq!(everything(dir, &fresh.url), everything(dir, &sqlite));
+    assert_eq!(matches_of(&fresh.url), matches_of(&sqlite));
+
+    // A source whose audit log was edited (triggers disabled, as its owner can)
+    // is not copied: the copy would not verify.
+    psql(
+        &fresh.url,
+        "ALTER TABLE audit_entries DISABLE TRIGGER USER; \
+         UPDATE audit_entries SET purpose = 'statistics' WHERE sequence = 1; \
+         ALTER TABLE audit_entries ENABLE TRIGGER USER",
+    )
+    .expect("edit the log");
+    let elsewhere = format!("sqlite://{}", dir.join("elsewhere").join("copy.sqlite").display());
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &fresh.url, "--to", &elsewhere])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("the audit log does not verify after copying (entry 1 was edited"),
+        "{stderr}"
+    );
+    assert!(everything(dir, &elsewhere).0.is_empty(), "nothing was written");
 
     // A table copy-db does not know (a migration that forgot copy::TABLES) stops it.
     psql(&db.url, "CREATE TABLE stray_table (x integer)").expect("create a table");

@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
+use kinlink_store::audit::{AuditEntry, AuditEvent, Resource, SigningKey};
 use kinlink_store::{
     Actor, ChangeCursor, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, ProposalOutcome,
     ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite, ReviewDecision,
-    SqliteStore, Store, StoreError, StoredMatch,
+    SqliteStore, Store, StoreError, StoredCheckpoint, StoredMatch,
 };
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
@@ -327,6 +328,27 @@ impl Store for DownStore {
         Err(down())
     }
     async fn ping(&self) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn append_audit(&self, _: &[AuditEvent]) -> Result<Vec<AuditEntry>, StoreError> {
+        Err(down())
+    }
+    async fn audit_for_record(&self, _: Resource, _: uuid::Uuid) -> Result<Vec<AuditEntry>, StoreError> {
+        Err(down())
+    }
+    async fn audit_entries(&self, _: Option<u64>, _: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        Err(down())
+    }
+    async fn audit_len(&self) -> Result<u64, StoreError> {
+        Err(down())
+    }
+    async fn audit_checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        Err(down())
+    }
+    async fn checkpoint(&self, _: &SigningKey) -> Result<Option<StoredCheckpoint>, StoreError> {
+        Err(down())
+    }
+    async fn restore_audit(&self, _: &[AuditEntry], _: &[StoredCheckpoint]) -> Result<(), StoreError> {
         Err(down())
     }
 }
