@@ -107,6 +107,10 @@ impl Field {
 /// Number of compared fields.
 pub const N_FIELDS: usize = 15;
 
+/// Index of the document field and its `exact` level.
+const DOCUMENT: usize = 11;
+const DOCUMENT_EXACT: u8 = 3;
+
 /// A comparison vector: one level per field.
 pub type Levels = [u8; N_FIELDS];
 
@@ -375,8 +379,14 @@ pub fn compare(a: &MatchRecord, b: &MatchRecord) -> Levels {
 /// the family agrees (family name or a parent's name) but the given name
 /// conflicts. Birth is not required to differ: twins share it, and an age
 /// estimate widened by the error of age assessment overlaps a sibling's
-/// year of birth as easily as the child's own.
+/// year of birth as easily as the child's own. The same identity document
+/// number rules a sibling out: siblings share a family name, parents and an
+/// address, never a document (a number one edit away may be a sibling's,
+/// issued the same day, so only an exact number counts).
 pub fn looks_like_sibling(levels: &Levels) -> bool {
+    if levels[DOCUMENT] == DOCUMENT_EXACT {
+        return false;
+    }
     let strong = NameLevel::Strong as u8;
     let family = levels[1] >= strong || levels[8] >= strong || levels[9] >= strong;
     let given_conflict = levels[0] == NameLevel::Different as u8 || levels[0] == NameLevel::Somewhat as u8;

@@ -715,3 +715,31 @@ fn documents_and_postcode_with_house_number_are_blocking_keys() {
             .any(|k| k.starts_with("ph:"))
     );
 }
+
+#[test]
+fn the_same_document_number_rules_out_a_sibling() {
+    let mut a = identity("Hannah", "Mihal");
+    a.family.push(FamilyMember::new(
+        Relation::Mother,
+        PersonName::full(WrittenName::new("Rosa Mihal")),
+    ));
+    let mut b = a.clone();
+    b.names.given = Some(WrittenName::new("Grace"));
+    let mut levels = compare(&MatchRecord::new(&a, None), &MatchRecord::new(&b, None));
+    assert!(looks_like_sibling(&levels));
+    let document = |number: &str| IdentityDocument {
+        kind: DocumentKind::BirthCertificate,
+        number: number.to_owned(),
+        issuing_country: None,
+    };
+    a.documents.push(document("BC-2013-000451"));
+    b.documents.push(document("BC-2013-000452"));
+    levels = compare(&MatchRecord::new(&a, None), &MatchRecord::new(&b, None));
+    assert!(
+        looks_like_sibling(&levels),
+        "a number one edit away may be a sibling's"
+    );
+    b.documents[0] = document("BC 2013 000451");
+    levels = compare(&MatchRecord::new(&a, None), &MatchRecord::new(&b, None));
+    assert!(!looks_like_sibling(&levels));
+}
