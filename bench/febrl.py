@@ -17,16 +17,18 @@ How FEBRL fields map onto the interchange columns (crates/kinlink-interchange, C
                                            month 13) cannot be carried and is left empty
     suburb           place_of_origin       the locality the person is recorded at
     (constant)       country_of_origin     "AU": every FEBRL record is Australian
-    street_number    -                     not carried: the schema has no address
-    address_1        -                     not carried
-    address_2        -                     not carried
-    postcode         -                     not carried
-    state            -                     not carried
-    soc_sec_id       -                     not carried: the schema has no identity number
+    street_number    address_number        the last known address
+    address_1        address_street
+    address_2        address_details       (building or estate name; carried, not compared)
+    postcode         postcode
+    state            address_region
+    (constant)       address_country       "AU"
+    soc_sec_id       document_number       document_type national_id, document_country AU
 
-So kinlink sees 4 of FEBRL's 10 fields (and none of its strongest, soc_sec_id).
-The raw_* files keep all fields for the Splink configuration a FEBRL user would
-write; Splink is also run on the 4 carried fields alone.
+So kinlink sees all 10 of FEBRL's fields (address_2 and state carried but not
+compared by the engine). The raw_* files keep all fields for the Splink
+configuration a FEBRL user would write; Splink is also run on the 4 fields
+(names, date of birth, suburb) kinlink carried before documents and addresses.
 """
 
 from __future__ import annotations
@@ -56,6 +58,16 @@ COLUMNS = [
     "mother_name",
     "father_name",
     "languages",
+    "document_type",
+    "document_number",
+    "document_country",
+    "address_street",
+    "address_number",
+    "address_details",
+    "postcode",
+    "address_locality",
+    "address_region",
+    "address_country",
 ]
 
 
@@ -93,6 +105,18 @@ def interchange(df: pd.DataFrame, path: Path) -> dict[str, int]:
                 place_of_origin=cell(r["suburb"]),
                 country_of_origin="AU",
             )
+            ssn = cell(r["soc_sec_id"])
+            if ssn:
+                row.update(document_type="national_id", document_number=ssn, document_country="AU")
+            address = dict(
+                address_street=cell(r["address_1"]),
+                address_number=cell(r["street_number"]),
+                address_details=cell(r["address_2"]),
+                postcode=cell(r["postcode"]),
+                address_region=cell(r["state"]),
+            )
+            if any(address.values()):
+                row.update(address, address_country="AU")
             w.writerow(row)
             stats["rows"] += 1
     return stats

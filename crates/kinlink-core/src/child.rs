@@ -232,6 +232,141 @@ impl Contact {
     }
 }
 
+/// Longest identity document number accepted.
+pub const MAX_DOCUMENT_NUMBER_CHARS: usize = 50;
+/// Longest house number or postcode accepted.
+pub const MAX_ADDRESS_CODE_CHARS: usize = 20;
+
+/// The kind of an identity document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    BirthCertificate,
+    /// National identity card or number.
+    NationalId,
+    Passport,
+    /// UNHCR registration (proGres individual number).
+    UnhcrIndividual,
+    Other,
+}
+
+impl DocumentKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [DocumentKind; 5] = [
+        DocumentKind::BirthCertificate,
+        DocumentKind::NationalId,
+        DocumentKind::Passport,
+        DocumentKind::UnhcrIndividual,
+        DocumentKind::Other,
+    ];
+
+    /// Stable name, as in JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::BirthCertificate => "birth_certificate",
+            DocumentKind::NationalId => "national_id",
+            DocumentKind::Passport => "passport",
+            DocumentKind::UnhcrIndividual => "unhcr_individual",
+            DocumentKind::Other => "other",
+        }
+    }
+
+    /// The kind of a stable name.
+    pub fn from_name(name: &str) -> Option<DocumentKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// An identity document the child holds or once held, as recorded from it.
+#[serde_with::skip_serializing_none]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IdentityDocument {
+    pub kind: DocumentKind,
+    /// The number as written on the document.
+    pub number: String,
+    #[serde(default)]
+    pub issuing_country: Option<CountryCode>,
+}
+
+impl IdentityDocument {
+    fn check(&mut self, checker: &mut Checker, path: &str) {
+        let p = format!("{path}.number");
+        checker.line(&p, &self.number, MAX_DOCUMENT_NUMBER_CHARS);
+        let allowed = |c: char| c.is_alphanumeric() || " -/.".contains(c);
+        if !self.number.chars().all(allowed) || !self.number.chars().any(char::is_alphanumeric) {
+            checker.fail(p, "must be letters and digits, with optional spaces, - / or .");
+        }
+        if let Some(c) = &mut self.issuing_country {
+            checker.country(&format!("{path}.issuing_country"), c);
+        }
+    }
+}
+
+/// A postal address: where the child (or their family) last lived. Kept
+/// apart from [`Place`], which says where a child comes from or was
+/// separated (a village, a camp, a border crossing) and has no street or
+/// postcode.
+#[serde_with::skip_serializing_none]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    /// Street or road name, as written.
+    #[serde(default)]
+    pub street: Option<String>,
+    #[serde(default)]
+    pub house_number: Option<String>,
+    /// Building, flat, block, camp section.
+    #[serde(default)]
+    pub details: Option<String>,
+    #[serde(default)]
+    pub postcode: Option<String>,
+    /// Village, town or city.
+    #[serde(default)]
+    pub locality: Option<WrittenName>,
+    /// Province, state, region.
+    #[serde(default)]
+    pub admin_area: Option<WrittenName>,
+    #[serde(default)]
+    pub country: Option<CountryCode>,
+}
+
+impl Address {
+    pub fn check(&mut self, checker: &mut Checker, path: &str) {
+        if *self == Address::default() {
+            checker.fail(path, "give at least one part of the address; or leave it out");
+        }
+        checker.optional_line(&format!("{path}.street"), self.street.as_deref(), MAX_NAME_CHARS);
+        checker.optional_line(
+            &format!("{path}.house_number"),
+            self.house_number.as_deref(),
+            MAX_ADDRESS_CODE_CHARS,
+        );
+        checker.optional_line(
+            &format!("{path}.details"),
+            self.details.as_deref(),
+            MAX_NAME_CHARS,
+        );
+        checker.optional_line(
+            &format!("{path}.postcode"),
+            self.postcode.as_deref(),
+            MAX_ADDRESS_CODE_CHARS,
+        );
+        if let Some(l) = &self.locality {
+            checker.written_name(&format!("{path}.locality"), l);
+        }
+        if let Some(a) = &self.admin_area {
+            checker.written_name(&format!("{path}.admin_area"), a);
+        }
+        if let Some(c) = &mut self.country {
+            checker.country(&format!("{path}.country"), c);
+        }
+    }
+}
+
 /// A member of the child's family, as the child or a relative describes them.
 #[serde_with::skip_serializing_none]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -336,6 +471,12 @@ pub struct ChildIdentity {
     pub country_of_origin: Option<CountryCode>,
     #[serde(default)]
     pub place_of_origin: Option<Place>,
+    /// Identity documents: birth certificate, national ID, passport, UNHCR number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<IdentityDocument>,
+    /// The last known address.
+    #[serde(default)]
+    pub last_address: Option<Address>,
     #[serde(default)]
     pub ethnicity: Option<String>,
     #[serde(default)]
@@ -365,6 +506,13 @@ impl ChildIdentity {
         }
         if let Some(p) = &mut self.place_of_origin {
             p.check(checker, &format!("{path}.place_of_origin"));
+        }
+        for (i, document) in self.documents.iter_mut().enumerate() {
+            document.check(checker, &format!("{path}.documents[{i}]"));
+        }
+        checker.no_duplicates(&format!("{path}.documents"), &self.documents);
+        if let Some(a) = &mut self.last_address {
+            a.check(checker, &format!("{path}.last_address"));
         }
         checker.optional_line(
             &format!("{path}.ethnicity"),

@@ -20,8 +20,9 @@ mod child;
 mod tracing;
 
 pub use child::{
-    Accompaniment, CareArrangement, CareArrangementKind, ChildCase, ChildIdentity, Contact, FamilyMember,
-    LifeStatus, Place, Relation, Separation, SeparationCause, Sex, TracingStatus, Vulnerability,
+    Accompaniment, Address, CareArrangement, CareArrangementKind, ChildCase, ChildIdentity, Contact,
+    DocumentKind, FamilyMember, IdentityDocument, LifeStatus, Place, Relation, Separation, SeparationCause,
+    Sex, TracingStatus, Vulnerability,
 };
 pub use codes::{CountryCode, LanguageCode};
 pub use dates::{AgeEstimate, Calendar, CalendarDate, DateError, DateInterval, PartialDate, latest_today};

@@ -3,8 +3,9 @@
 
 use chrono::NaiveDate;
 use kinlink_core::{
-    Calendar, CalendarDate, ChildCase, ChildIdentity, CountryCode, FamilyMember, Inquirer, LanguageCode,
-    PartialDate, PersonName, Relation, TracingRequest, Validated, WrittenName,
+    Address, Calendar, CalendarDate, ChildCase, ChildIdentity, CountryCode, DocumentKind, FamilyMember,
+    IdentityDocument, Inquirer, LanguageCode, PartialDate, PersonName, Relation, TracingRequest, Validated,
+    WrittenName,
 };
 
 fn today() -> NaiveDate {
@@ -144,4 +145,66 @@ fn unknown_fields_are_rejected_when_parsing() {
     let json = r#"{"child": {"names": {"givne": {"original": "Ali"}}}}"#;
     let err = serde_json::from_str::<ChildCase>(json).expect_err("typo must be refused");
     assert!(err.to_string().contains("unknown field `givne`"), "{err}");
+}
+
+#[test]
+fn documents_and_the_last_address_are_checked_without_echoing_them() {
+    let mut child = afghan_child();
+    child.documents = vec![
+        IdentityDocument {
+            kind: DocumentKind::UnhcrIndividual,
+            number: "Secret\u{0007}123".into(),
+            issuing_country: Some(CountryCode::new("XX")),
+        },
+        IdentityDocument {
+            kind: DocumentKind::Passport,
+            number: "P<Secret;99".into(),
+            issuing_country: None,
+        },
+    ];
+    child.last_address = Some(Address {
+        postcode: Some("Secret-postcode-far-too-long-to-be-one".into()),
+        ..Default::default()
+    });
+    let case = ChildCase {
+        child,
+        ..Default::default()
+    };
+    let errors = Validated::new(case, today()).expect_err("invalid").errors;
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    for path in [
+        "child.documents[0].number",
+        "child.documents[0].issuing_country",
+        "child.documents[1].number",
+        "child.last_address.postcode",
+    ] {
+        assert!(paths.contains(&path), "{path} in {paths:?}");
+    }
+    for e in &errors {
+        assert!(!e.message.contains("Secret"), "{}", e.message);
+    }
+
+    let mut valid = afghan_child();
+    valid.documents = vec![IdentityDocument {
+        kind: DocumentKind::NationalId,
+        number: "1-234 567/89".into(),
+        issuing_country: Some(CountryCode::new("af")),
+    }];
+    valid.last_address = Some(Address {
+        street: Some("Darulaman Road".into()),
+        house_number: Some("12B".into()),
+        postcode: Some("1001".into()),
+        ..Default::default()
+    });
+    let case = ChildCase {
+        child: valid,
+        ..Default::default()
+    };
+    let v = Validated::new(case, today()).expect("valid");
+    let json = serde_json::to_value(v.into_inner()).expect("json");
+    assert_eq!(json["child"]["documents"][0]["issuing_country"], "AF");
+    assert!(json["child"]["last_address"].get("locality").is_none());
+    // Empty and absent fields stay out of the JSON.
+    let bare = serde_json::to_value(afghan_child()).expect("json");
+    assert!(bare.get("documents").is_none() && bare.get("last_address").is_none());
 }

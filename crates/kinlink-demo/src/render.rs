@@ -463,6 +463,7 @@ impl<'a> Renderer<'a> {
             mother_name: n.mother,
             father_name: n.father,
             languages,
+            ..InterchangeRow::default()
         };
         (row, RecordMeta { id, origin, script })
     }

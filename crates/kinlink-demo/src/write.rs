@@ -105,7 +105,7 @@ impl Writers {
             self.files.request_count += 1;
             (&mut self.requests, &self.files.requests)
         };
-        w.write_record(fields(row)).map_err(|source| DemoError::Csv {
+        w.write_record(row.cells()).map_err(|source| DemoError::Csv {
             path: path.clone(),
             source,
         })
@@ -144,28 +144,6 @@ impl Writers {
         }
         Ok(self.files)
     }
-}
-
-/// The cells of a row in [`kinlink_interchange::COLUMNS`] order.
-fn fields(r: &InterchangeRow) -> [&str; 16] {
-    [
-        &r.id,
-        &r.given_name,
-        &r.family_name,
-        &r.other_names,
-        &r.sex,
-        &r.birth_date,
-        &r.birth_calendar,
-        &r.age_estimate,
-        &r.record_date,
-        &r.country_of_origin,
-        &r.place_of_origin,
-        &r.separation_date,
-        &r.separation_place,
-        &r.mother_name,
-        &r.father_name,
-        &r.languages,
-    ]
 }
 
 /// Writes `cases.csv`, `requests.csv`, `truth.csv` (request_id,case_id,relation)

@@ -9,9 +9,9 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 use kinlink_core::{
-    AgeEstimate, Calendar, CalendarDate, ChildCase, ChildIdentity, CountryCode, FamilyMember, Inquirer,
-    LanguageCode, PartialDate, PersonName, Place, Relation, Separation, Sex, TracingRequest, Validated,
-    WrittenName,
+    Address, AgeEstimate, Calendar, CalendarDate, ChildCase, ChildIdentity, CountryCode, DocumentKind,
+    FamilyMember, IdentityDocument, Inquirer, LanguageCode, PartialDate, PersonName, Place, Relation,
+    Separation, Sex, TracingRequest, Validated, WrittenName,
 };
 
 use crate::read::{RowError, write_rows};
@@ -139,6 +139,84 @@ impl<'a> RowReader<'a> {
         cell.split(';').map(str::trim).filter(|s| !s.is_empty())
     }
 
+    /// The three parallel document lists. A list of another length than the
+    /// numbers' is reported on its column and left out.
+    fn documents(&mut self) -> Vec<IdentityDocument> {
+        let row = self.row;
+        if row.document_number.is_empty() {
+            for column in ["document_type", "document_country"] {
+                let cell = if column == "document_type" {
+                    &row.document_type
+                } else {
+                    &row.document_country
+                };
+                if !cell.is_empty() {
+                    self.fail(column, "is given without a document_number");
+                }
+            }
+            return Vec::new();
+        }
+        let entries = |cell: &str| -> Vec<String> { cell.split(';').map(|s| s.trim().to_owned()).collect() };
+        let numbers = entries(&row.document_number);
+        if numbers.iter().any(String::is_empty) {
+            self.fail("document_number", "has an empty entry in its ;-separated list");
+            return Vec::new();
+        }
+        let mut kinds = vec![DocumentKind::Other; numbers.len()];
+        if !row.document_type.is_empty() {
+            let given = entries(&row.document_type);
+            let parsed: Option<Vec<DocumentKind>> = given
+                .iter()
+                .map(|k| DocumentKind::from_name(&k.to_ascii_lowercase()))
+                .collect();
+            match parsed {
+                Some(p) if p.len() == numbers.len() => kinds = p,
+                Some(_) => self.fail("document_type", "needs one entry per document_number"),
+                None => self.fail(
+                    "document_type",
+                    "expected birth_certificate, national_id, passport, unhcr_individual or other",
+                ),
+            }
+        }
+        let mut countries = vec![None; numbers.len()];
+        if !row.document_country.is_empty() {
+            let given = entries(&row.document_country);
+            if given.len() == numbers.len() {
+                countries = given
+                    .into_iter()
+                    .map(|c| (!c.is_empty()).then(|| CountryCode::new(c)))
+                    .collect();
+            } else {
+                self.fail("document_country", "needs one entry per document_number");
+            }
+        }
+        numbers
+            .into_iter()
+            .zip(kinds)
+            .zip(countries)
+            .map(|((number, kind), issuing_country)| IdentityDocument {
+                kind,
+                number,
+                issuing_country,
+            })
+            .collect()
+    }
+
+    fn address(&self) -> Option<Address> {
+        let row = self.row;
+        let text = |cell: &str| (!cell.is_empty()).then(|| cell.to_owned());
+        let address = Address {
+            street: text(&row.address_street),
+            house_number: text(&row.address_number),
+            details: text(&row.address_details),
+            postcode: text(&row.postcode),
+            locality: Self::name(&row.address_locality),
+            admin_area: Self::name(&row.address_region),
+            country: (!row.address_country.is_empty()).then(|| CountryCode::new(&row.address_country)),
+        };
+        (address != Address::default()).then_some(address)
+    }
+
     fn parent(relation: Relation, cell: &str) -> Option<FamilyMember> {
         Self::name(cell).map(|n| FamilyMember::new(relation, PersonName::full(n)))
     }
@@ -168,6 +246,8 @@ impl<'a> RowReader<'a> {
             age_estimate,
             country_of_origin: self.country(),
             place_of_origin: Self::place(&row.place_of_origin),
+            documents: self.documents(),
+            last_address: self.address(),
             languages: Self::list(&row.languages).map(LanguageCode::new).collect(),
             separation,
             family: Self::parent(Relation::Mother, &row.mother_name)
@@ -259,7 +339,7 @@ fn column_of(path: &str, family: &[FamilyMember]) -> &'static str {
         .strip_prefix("child.")
         .or_else(|| path.strip_prefix("sought_children[0]."))
         .unwrap_or(path);
-    let table: [(&str, &str); 13] = [
+    let table: [(&str, &str); 23] = [
         ("names.given", "given_name"),
         ("names.family", "family_name"),
         ("names.other", "other_names"),
@@ -270,10 +350,23 @@ fn column_of(path: &str, family: &[FamilyMember]) -> &'static str {
         ("separation.date", "separation_date"),
         ("separation.place", "separation_place"),
         ("languages", "languages"),
+        ("documents[", "document_number"),
+        ("documents", "document_number"),
+        ("last_address.street", "address_street"),
+        ("last_address.house_number", "address_number"),
+        ("last_address.details", "address_details"),
+        ("last_address.postcode", "postcode"),
+        ("last_address.locality", "address_locality"),
+        ("last_address.admin_area", "address_region"),
+        ("last_address.country", "address_country"),
+        ("last_address", "address_street"),
         ("recorded_on", "record_date"),
         ("inquirer.names", "mother_name"),
         ("family[", "mother_name"),
     ];
+    if field.starts_with("documents[") && field.ends_with(".issuing_country") {
+        return "document_country";
+    }
     let column = table
         .iter()
         .find(|(prefix, _)| field.starts_with(prefix))
@@ -388,6 +481,11 @@ fn identity_row(id: String, child: &ChildIdentity, recorded_on: Option<NaiveDate
     };
     let record_date = recorded_on.or(child.age_estimate.as_ref().map(|a| a.at));
     let separation = child.separation.as_ref();
+    let documents =
+        |part: fn(&IdentityDocument) -> &str| child.documents.iter().map(part).collect::<Vec<_>>().join(";");
+    let address = child.last_address.as_ref();
+    let address_text =
+        |part: fn(&Address) -> Option<&String>| address.and_then(part).cloned().unwrap_or_default();
     InterchangeRow {
         id,
         given_name: text(child.names.given.as_ref()),
@@ -443,6 +541,27 @@ fn identity_row(id: String, child: &ChildIdentity, recorded_on: Option<NaiveDate
             .map(|l| l.as_str())
             .collect::<Vec<_>>()
             .join(";"),
+        document_type: if child.documents.iter().all(|d| d.kind == DocumentKind::Other) {
+            String::new()
+        } else {
+            documents(|d| d.kind.as_str())
+        },
+        document_number: documents(|d| &d.number),
+        document_country: if child.documents.iter().all(|d| d.issuing_country.is_none()) {
+            String::new()
+        } else {
+            documents(|d| d.issuing_country.as_ref().map_or("", |c| c.as_str()))
+        },
+        address_street: address_text(|a| a.street.as_ref()),
+        address_number: address_text(|a| a.house_number.as_ref()),
+        address_details: address_text(|a| a.details.as_ref()),
+        postcode: address_text(|a| a.postcode.as_ref()),
+        address_locality: text(address.and_then(|a| a.locality.as_ref())),
+        address_region: text(address.and_then(|a| a.admin_area.as_ref())),
+        address_country: address
+            .and_then(|a| a.country.as_ref())
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
     }
 }
 

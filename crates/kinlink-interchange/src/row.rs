@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The header of the interchange format, in order.
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 26] = [
     "id",
     "given_name",
     "family_name",
@@ -18,6 +18,16 @@ pub const COLUMNS: [&str; 16] = [
     "mother_name",
     "father_name",
     "languages",
+    "document_type",
+    "document_number",
+    "document_country",
+    "address_street",
+    "address_number",
+    "address_details",
+    "postcode",
+    "address_locality",
+    "address_region",
+    "address_country",
 ];
 
 /// One row exactly as it stands in the file: every cell is text, empty = missing.
@@ -52,6 +62,28 @@ pub struct InterchangeRow {
     pub father_name: String,
     /// ISO 639-1 codes, `;`-separated.
     pub languages: String,
+    /// Identity documents are three parallel `;`-separated lists, one entry
+    /// per document: the kind (`birth_certificate`, `national_id`,
+    /// `passport`, `unhcr_individual`, `other`; empty = all `other`)...
+    pub document_type: String,
+    /// ... the number as written ...
+    pub document_number: String,
+    /// ... and the issuing country, ISO 3166-1 alpha-2 (an entry may be
+    /// empty; an empty cell = no country for any).
+    pub document_country: String,
+    /// Last known address: street name.
+    pub address_street: String,
+    /// House number.
+    pub address_number: String,
+    /// Building, flat, block, camp section.
+    pub address_details: String,
+    pub postcode: String,
+    /// Town or city of the address.
+    pub address_locality: String,
+    /// State, province or region of the address.
+    pub address_region: String,
+    /// ISO 3166-1 alpha-2.
+    pub address_country: String,
 }
 
 impl InterchangeRow {
@@ -74,6 +106,16 @@ impl InterchangeRow {
             mother_name,
             father_name,
             languages,
+            document_type,
+            document_number,
+            document_country,
+            address_street,
+            address_number,
+            address_details,
+            postcode,
+            address_locality,
+            address_region,
+            address_country,
         ] = cells;
         Self {
             id,
@@ -92,6 +134,16 @@ impl InterchangeRow {
             mother_name,
             father_name,
             languages,
+            document_type,
+            document_number,
+            document_country,
+            address_street,
+            address_number,
+            address_details,
+            postcode,
+            address_locality,
+            address_region,
+            address_country,
         }
     }
 
@@ -114,6 +166,16 @@ impl InterchangeRow {
             &self.mother_name,
             &self.father_name,
             &self.languages,
+            &self.document_type,
+            &self.document_number,
+            &self.document_country,
+            &self.address_street,
+            &self.address_number,
+            &self.address_details,
+            &self.postcode,
+            &self.address_locality,
+            &self.address_region,
+            &self.address_country,
         ]
     }
 }

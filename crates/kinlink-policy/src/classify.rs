@@ -65,12 +65,15 @@ fn child_identity_rules(rules: &mut Rules, prefix: &str) {
         "stateless",
         "country_of_origin",
         "place_of_origin",
+        "documents",
         "ethnicity",
         "religion",
         "languages",
     ] {
         rules.insert(format!("{prefix}.{field}"), Rule::Group(Identity));
     }
+    // Where the child last lived: whereabouts, like a current location.
+    rules.insert(format!("{prefix}.last_address"), Rule::Group(Contact));
     rules.insert(format!("{prefix}.separation"), Rule::Group(Family));
     // Relatives' names, whereabouts and contacts are what tracing works with:
     // one group, so that no role sees a relative's phone without their name.

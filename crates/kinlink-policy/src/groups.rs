@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldGroup {
-    /// Who the child is: names, sex, birth, nationality, origin, ethnicity,
-    /// religion, languages.
+    /// Who the child is: names, sex, birth, nationality, origin, identity
+    /// documents, ethnicity, religion, languages.
     Identity,
-    /// How to reach a person and where they are now.
+    /// How to reach a person and where they are now (or last lived).
     Contact,
     /// Family members, separation, and the inquirer of a tracing request.
     Family,

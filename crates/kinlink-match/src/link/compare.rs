@@ -4,7 +4,7 @@
 
 use kinlink_core::DateInterval;
 
-use super::record::{Birth, BirthPrecision, MatchRecord};
+use super::record::{Birth, BirthPrecision, DocumentKey, MatchRecord};
 use crate::names::{Level, NameKey, compare_names};
 
 /// The compared fields, in comparison-vector order.
@@ -32,6 +32,14 @@ pub enum Field {
     Father,
     /// Languages (compared only when a country of origin is missing).
     Languages,
+    /// Identity document numbers (the best-agreeing comparable pair).
+    Document,
+    /// Street of the last known address.
+    Street,
+    /// House number of the last known address.
+    HouseNumber,
+    /// Postcode of the last known address.
+    Postcode,
 }
 
 impl Field {
@@ -48,6 +56,10 @@ impl Field {
         Field::Mother,
         Field::Father,
         Field::Languages,
+        Field::Document,
+        Field::Street,
+        Field::HouseNumber,
+        Field::Postcode,
     ];
 
     /// Stable name (for explanations and reports).
@@ -64,6 +76,10 @@ impl Field {
             Field::Mother => "mother_name",
             Field::Father => "father_name",
             Field::Languages => "languages",
+            Field::Document => "document_number",
+            Field::Street => "address_street",
+            Field::HouseNumber => "address_number",
+            Field::Postcode => "postcode",
         }
     }
 
@@ -71,9 +87,12 @@ impl Field {
     pub fn levels(self) -> &'static [&'static str] {
         match self {
             Field::Given | Field::Family | Field::Mother | Field::Father => NameLevel::NAMES,
-            Field::Sex | Field::Country => &["missing", "disagree", "agree"],
+            Field::Sex | Field::Country | Field::HouseNumber => &["missing", "disagree", "agree"],
             Field::Birth => BirthLevel::NAMES,
-            Field::Origin | Field::SeparationPlace => &["missing", "different", "close", "strong"],
+            Field::Origin | Field::SeparationPlace | Field::Street => {
+                &["missing", "different", "close", "strong"]
+            }
+            Field::Document | Field::Postcode => &["missing", "different", "one_edit", "exact"],
             Field::SeparationDate => &["missing", "far", "within_90_days", "overlap"],
             Field::Languages => &["missing", "disjoint", "overlap"],
         }
@@ -86,7 +105,11 @@ impl Field {
 }
 
 /// Number of compared fields.
-pub const N_FIELDS: usize = 11;
+pub const N_FIELDS: usize = 15;
+
+/// Index of the document field and its `exact` level.
+const DOCUMENT: usize = 11;
+const DOCUMENT_EXACT: u8 = 3;
 
 /// A comparison vector: one level per field.
 pub type Levels = [u8; N_FIELDS];
@@ -219,6 +242,69 @@ fn place_level(a: &NameKey, b: &NameKey) -> u8 {
     }
 }
 
+/// Whether two strings are at most one edit apart: a substitution, an
+/// insertion or deletion, or two adjacent characters swapped.
+pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long.iter()).take_while(|(x, y)| x == y).count();
+    if prefix == short.len() {
+        return true;
+    }
+    if short.len() == long.len() {
+        let substituted = short[prefix + 1..] == long[prefix + 1..];
+        let swapped = prefix + 1 < short.len()
+            && short[prefix] == long[prefix + 1]
+            && short[prefix + 1] == long[prefix]
+            && short[prefix + 2..] == long[prefix + 2..];
+        substituted || swapped
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
+
+/// Exact, one edit apart, or different; missing when either is unknown.
+fn code_level(a: Option<&String>, b: Option<&String>) -> u8 {
+    match (a, b) {
+        (Some(a), Some(b)) if a == b => 3,
+        (Some(a), Some(b)) if within_one_edit(a, b) => 2,
+        (Some(_), Some(_)) => 1,
+        _ => 0,
+    }
+}
+
+/// The best agreement between two records' documents. The same number is
+/// `exact` whatever the kinds (a UNHCR number noted as "other"); numbers
+/// that differ count against a match only for documents of the same kind
+/// and issuing country (or a country unknown on a side): a child's passport
+/// number says nothing about their birth certificate's.
+fn document_level(a: &[DocumentKey], b: &[DocumentKey]) -> u8 {
+    let mut best = 0;
+    for x in a {
+        for y in b {
+            let level = if x.number == y.number {
+                3
+            } else if x.kind == y.kind
+                && (x.country.is_none() || y.country.is_none() || x.country == y.country)
+            {
+                if within_one_edit(&x.number, &y.number) {
+                    2
+                } else {
+                    1
+                }
+            } else {
+                0
+            };
+            best = best.max(level);
+        }
+    }
+    best
+}
+
 fn date_level(a: Option<&DateInterval>, b: Option<&DateInterval>) -> u8 {
     match (a, b) {
         (Some(a), Some(b)) => match a.gap_days(b) {
@@ -282,6 +368,10 @@ pub fn compare(a: &MatchRecord, b: &MatchRecord) -> Levels {
         NameLevel::of(&a.mother, &b.mother) as u8,
         NameLevel::of(&a.father, &b.father) as u8,
         languages,
+        document_level(&a.documents, &b.documents),
+        place_level(&a.street, &b.street),
+        agree(a.house_number.as_ref(), b.house_number.as_ref()),
+        code_level(a.postcode.as_ref(), b.postcode.as_ref()),
     ]
 }
 
@@ -289,8 +379,14 @@ pub fn compare(a: &MatchRecord, b: &MatchRecord) -> Levels {
 /// the family agrees (family name or a parent's name) but the given name
 /// conflicts. Birth is not required to differ: twins share it, and an age
 /// estimate widened by the error of age assessment overlaps a sibling's
-/// year of birth as easily as the child's own.
+/// year of birth as easily as the child's own. The same identity document
+/// number rules a sibling out: siblings share a family name, parents and an
+/// address, never a document (a number one edit away may be a sibling's,
+/// issued the same day, so only an exact number counts).
 pub fn looks_like_sibling(levels: &Levels) -> bool {
+    if levels[DOCUMENT] == DOCUMENT_EXACT {
+        return false;
+    }
     let strong = NameLevel::Strong as u8;
     let family = levels[1] >= strong || levels[8] >= strong || levels[9] >= strong;
     let given_conflict = levels[0] == NameLevel::Different as u8 || levels[0] == NameLevel::Somewhat as u8;

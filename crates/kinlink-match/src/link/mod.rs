@@ -38,7 +38,9 @@ pub use model::{
     TermFrequencies, tf_key,
 };
 pub use prior::PRIOR_LAMBDA;
-pub use record::{AGE_ESTIMATE_SLACK_DAYS, Birth, BirthPrecision, MatchRecord};
+pub use record::{
+    AGE_ESTIMATE_SLACK_DAYS, Birth, BirthPrecision, DocumentKey, MatchRecord, normalise_document_number,
+};
 
 #[cfg(test)]
 mod tests;

@@ -104,6 +104,33 @@ fn level_probabilities(field: Field, level: &str) -> Option<(f64, f64)> {
             "overlap" => Some((0.95, 0.6)),
             _ => None,
         },
+        // A document number rarely agrees by chance and is often mistyped
+        // by one character; a different number of the same kind is strong
+        // evidence against (but documents are replaced and misread).
+        Field::Document => match level {
+            "different" => Some((0.10, 0.998)),
+            "one_edit" => Some((0.10, 0.0015)),
+            "exact" => Some((0.80, 0.0005)),
+            _ => None,
+        },
+        // Families move: the last address of a request and a case often differ.
+        Field::Street => match level {
+            "different" => Some((0.35, 0.95)),
+            "close" => Some((0.10, 0.03)),
+            "strong" => Some((0.55, 0.02)),
+            _ => None,
+        },
+        Field::HouseNumber => match level {
+            "disagree" => Some((0.40, 0.95)),
+            "agree" => Some((0.60, 0.05)),
+            _ => None,
+        },
+        Field::Postcode => match level {
+            "different" => Some((0.35, 0.95)),
+            "one_edit" => Some((0.05, 0.03)),
+            "exact" => Some((0.60, 0.02)),
+            _ => None,
+        },
     }
 }
 

@@ -3,7 +3,7 @@
 //! parents, languages, blocking keys).
 
 use chrono::{Datelike, NaiveDate};
-use kinlink_core::{ChildIdentity, DateInterval, PersonName, Place, Relation, Sex};
+use kinlink_core::{ChildIdentity, DateInterval, DocumentKind, PersonName, Place, Relation, Sex};
 
 use crate::names::NameKey;
 
@@ -89,6 +89,40 @@ impl Birth {
     }
 }
 
+/// An identity document prepared for comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentKey {
+    /// What kind of document.
+    pub kind: DocumentKind,
+    /// The number upper-cased, letters and digits only (no spaces, dashes, slashes, dots).
+    pub number: String,
+    /// Issuing country (ISO 3166-1 alpha-2, upper case).
+    pub country: Option<String>,
+}
+
+/// A document number as compared: upper case, letters and digits only.
+pub fn normalise_document_number(number: &str) -> String {
+    number
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A house number or postcode as compared: lower case, letters and digits only.
+fn normalise_code(code: Option<&String>) -> Option<String> {
+    let out: String = code?
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+/// Shortest normalised document number used as a blocking key (shorter
+/// ones collide by chance).
+const MIN_DOCUMENT_KEY_CHARS: usize = 4;
+
 /// One record (a registered child, or the child a tracing request seeks)
 /// prepared for comparison. Holds no raw text beyond the name keys'.
 #[derive(Debug, Clone)]
@@ -117,6 +151,14 @@ pub struct MatchRecord {
     pub father: NameKey,
     /// Languages (ISO 639-1, lower case), sorted.
     pub languages: Vec<String>,
+    /// Identity documents, numbers normalised.
+    pub documents: Vec<DocumentKey>,
+    /// Street of the last known address.
+    pub street: NameKey,
+    /// House number of the last known address, normalised.
+    pub house_number: Option<String>,
+    /// Postcode of the last known address, normalised.
+    pub postcode: Option<String>,
     /// When the record was made (not compared; kept for callers).
     pub recorded_on: Option<NaiveDate>,
 }
@@ -161,6 +203,21 @@ impl MatchRecord {
             .collect();
         languages.sort();
         languages.dedup();
+        let documents = identity
+            .documents
+            .iter()
+            .map(|d| DocumentKey {
+                kind: d.kind,
+                number: normalise_document_number(&d.number),
+                country: d
+                    .issuing_country
+                    .as_ref()
+                    .map(|c| c.as_str().trim().to_ascii_uppercase())
+                    .filter(|c| !c.is_empty()),
+            })
+            .filter(|d| !d.number.is_empty())
+            .collect();
+        let address = identity.last_address.as_ref();
         MatchRecord {
             name: person_key(names),
             given: written(&names.given),
@@ -185,6 +242,10 @@ impl MatchRecord {
             mother: parent(Relation::Mother),
             father: parent(Relation::Father),
             languages,
+            documents,
+            street: NameKey::new(address.and_then(|a| a.street.as_deref()).unwrap_or("")),
+            house_number: normalise_code(address.and_then(|a| a.house_number.as_ref())),
+            postcode: normalise_code(address.and_then(|a| a.postcode.as_ref())),
             recorded_on,
         }
     }
@@ -227,6 +288,14 @@ impl MatchRecord {
             for y in &years {
                 keys.push(format!("oy:{p}:{y}"));
             }
+        }
+        for d in &self.documents {
+            if d.number.chars().count() >= MIN_DOCUMENT_KEY_CHARS {
+                keys.push(format!("d:{}", d.number));
+            }
+        }
+        if let (Some(postcode), Some(house)) = (&self.postcode, &self.house_number) {
+            keys.push(format!("ph:{postcode}:{house}"));
         }
         keys.sort();
         keys.dedup();

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use kinlink_core::{
-    AgeEstimate, Calendar, CalendarDate, ChildIdentity, CountryCode, FamilyMember, PartialDate, PersonName,
-    Place, Relation, Sex, WrittenName,
+    Address, AgeEstimate, Calendar, CalendarDate, ChildIdentity, CountryCode, DocumentKind, FamilyMember,
+    IdentityDocument, PartialDate, PersonName, Place, Relation, Sex, WrittenName,
 };
 use proptest::prelude::*;
 
@@ -595,4 +595,151 @@ fn over_the_limit_the_records_sharing_more_and_rarer_keys_are_compared() {
         }
     }
     assert_eq!(unlimited.candidates(&query).len(), 6);
+}
+
+fn documented(documents: &[(DocumentKind, &str, Option<&str>)]) -> MatchRecord {
+    let mut id = identity("Amina", "Yusuf");
+    id.documents = documents
+        .iter()
+        .map(|&(kind, number, country)| IdentityDocument {
+            kind,
+            number: number.to_owned(),
+            issuing_country: country.map(CountryCode::new),
+        })
+        .collect();
+    MatchRecord::new(&id, None)
+}
+
+fn level_of(field: Field, a: &MatchRecord, b: &MatchRecord) -> &'static str {
+    let i = Field::ALL.iter().position(|f| *f == field).expect("field");
+    field.levels()[compare(a, b)[i] as usize]
+}
+
+#[test]
+fn document_numbers_are_normalised_and_compared_within_their_kind() {
+    use DocumentKind::*;
+    assert_eq!(normalise_document_number(" 123-456 78/9.a "), "123456789A");
+    let unhcr = documented(&[(UnhcrIndividual, "123-21C04567", None)]);
+    let level =
+        |other: &[(DocumentKind, &str, Option<&str>)]| level_of(Field::Document, &unhcr, &documented(other));
+    // Written with spaces, lower case: the same number.
+    assert_eq!(level(&[(UnhcrIndividual, "123 21c04567", Some("KE"))]), "exact");
+    // One digit mistyped, one dropped, two swapped.
+    assert_eq!(level(&[(UnhcrIndividual, "123-21C04667", None)]), "one_edit");
+    assert_eq!(level(&[(UnhcrIndividual, "123-21C0457", None)]), "one_edit");
+    assert_eq!(level(&[(UnhcrIndividual, "123-21C05467", None)]), "one_edit");
+    assert_eq!(level(&[(UnhcrIndividual, "987-22C11111", None)]), "different");
+    // The same number noted under another kind still agrees.
+    assert_eq!(level(&[(Other, "12321C04567", None)]), "exact");
+    // A passport number says nothing about a UNHCR number: no evidence.
+    assert_eq!(level(&[(Passport, "N0123456", Some("SO"))]), "missing");
+    assert_eq!(level(&[]), "missing");
+    // Same kind, different issuing countries: two documents, no evidence.
+    let ours = documented(&[(NationalId, "1234567", Some("SY"))]);
+    let theirs = documented(&[(NationalId, "7654321", Some("IQ"))]);
+    assert_eq!(level_of(Field::Document, &ours, &theirs), "missing");
+    let unknown_country = documented(&[(NationalId, "7654321", None)]);
+    assert_eq!(level_of(Field::Document, &ours, &unknown_country), "different");
+    // Several documents: the best comparable pair counts.
+    let both = documented(&[
+        (Passport, "N0123456", Some("SO")),
+        (UnhcrIndividual, "123-21C04567", None),
+    ]);
+    assert_eq!(level_of(Field::Document, &both, &unhcr), "exact");
+}
+
+#[test]
+fn one_edit_means_one_substitution_insertion_deletion_or_swap() {
+    use super::compare::within_one_edit;
+    for (a, b) in [
+        ("2600", "2600"),
+        ("2600", "2601"),
+        ("2600", "260"),
+        ("2600", "26000"),
+        ("2600", "6200"),
+    ] {
+        assert!(within_one_edit(a, b) && within_one_edit(b, a), "{a} {b}");
+    }
+    for (a, b) in [("2600", "2611"), ("2600", "26"), ("2600", "0062"), ("12", "2100")] {
+        assert!(!within_one_edit(a, b) && !within_one_edit(b, a), "{a} {b}");
+    }
+}
+
+fn addressed(street: &str, number: &str, postcode: &str) -> MatchRecord {
+    let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let mut id = identity("Liam", "Miller");
+    id.last_address = Some(Address {
+        street: text(street),
+        house_number: text(number),
+        postcode: text(postcode),
+        ..Address::default()
+    });
+    MatchRecord::new(&id, None)
+}
+
+#[test]
+fn addresses_compare_street_house_number_and_postcode() {
+    let home = addressed("Wylly Place", "12", "2600");
+    let same = addressed("wylly place", "12", "2600");
+    assert_eq!(level_of(Field::Street, &home, &same), "strong");
+    assert_eq!(level_of(Field::HouseNumber, &home, &same), "agree");
+    assert_eq!(level_of(Field::Postcode, &home, &same), "exact");
+    let typo = addressed("Wyly Plcae", "21", "2610");
+    assert_eq!(level_of(Field::Street, &home, &typo), "close");
+    assert_eq!(level_of(Field::HouseNumber, &home, &typo), "disagree");
+    assert_eq!(level_of(Field::Postcode, &home, &typo), "one_edit");
+    let elsewhere = addressed("Jidka Wadnaha", "", "9999");
+    assert_eq!(level_of(Field::Street, &home, &elsewhere), "different");
+    assert_eq!(level_of(Field::HouseNumber, &home, &elsewhere), "missing");
+    assert_eq!(level_of(Field::Postcode, &home, &elsewhere), "different");
+    let none = MatchRecord::new(&identity("Liam", "Miller"), None);
+    assert_eq!(level_of(Field::Street, &home, &none), "missing");
+}
+
+#[test]
+fn documents_and_postcode_with_house_number_are_blocking_keys() {
+    let a = documented(&[
+        (DocumentKind::Passport, "n-0123 456", None),
+        (DocumentKind::Other, "12", None),
+    ]);
+    let keys = a.blocking_keys();
+    assert!(keys.contains(&"d:N0123456".to_owned()), "{keys:?}");
+    // Too short to block on.
+    assert!(!keys.contains(&"d:12".to_owned()), "{keys:?}");
+    let keys = addressed("Wylly Place", "12 B", "2600").blocking_keys();
+    assert!(keys.contains(&"ph:2600:12b".to_owned()), "{keys:?}");
+    assert!(
+        !addressed("Wylly Place", "", "2600")
+            .blocking_keys()
+            .iter()
+            .any(|k| k.starts_with("ph:"))
+    );
+}
+
+#[test]
+fn the_same_document_number_rules_out_a_sibling() {
+    let mut a = identity("Hannah", "Mihal");
+    a.family.push(FamilyMember::new(
+        Relation::Mother,
+        PersonName::full(WrittenName::new("Rosa Mihal")),
+    ));
+    let mut b = a.clone();
+    b.names.given = Some(WrittenName::new("Grace"));
+    let mut levels = compare(&MatchRecord::new(&a, None), &MatchRecord::new(&b, None));
+    assert!(looks_like_sibling(&levels));
+    let document = |number: &str| IdentityDocument {
+        kind: DocumentKind::BirthCertificate,
+        number: number.to_owned(),
+        issuing_country: None,
+    };
+    a.documents.push(document("BC-2013-000451"));
+    b.documents.push(document("BC-2013-000452"));
+    levels = compare(&MatchRecord::new(&a, None), &MatchRecord::new(&b, None));
+    assert!(
+        looks_like_sibling(&levels),
+        "a number one edit away may be a sibling's"
+    );
+    b.documents[0] = document("BC 2013 000451");
+    levels = compare(&MatchRecord::new(&a, None), &MatchRecord::new(&b, None));
+    assert!(!looks_like_sibling(&levels));
 }
