@@ -38,7 +38,7 @@ pub use model::{
     TermFrequencies, tf_key,
 };
 pub use prior::PRIOR_LAMBDA;
-pub use record::{AGE_ESTIMATE_SLACK_DAYS, Birth, BirthPrecision, MatchRecord};
+pub use record::{AGE_ESTIMATE_SLACK_DAYS, Birth, BirthPrecision, BlockKey, KeyKind, MatchRecord};
 
 #[cfg(test)]
 mod tests;
