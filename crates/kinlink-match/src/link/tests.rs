@@ -596,3 +596,35 @@ fn over_the_limit_the_records_sharing_more_and_rarer_keys_are_compared() {
     }
     assert_eq!(unlimited.candidates(&query).len(), 6);
 }
+
+#[test]
+fn interned_records_compare_and_block_as_before() {
+    let a = MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None);
+    let b = MatchRecord::new(&identity("Yonas", "Tesfay"), None);
+    let mut interner = crate::names::TokenInterner::new();
+    let (mut ia, mut ib) = (a.clone(), b.clone());
+    ia.intern(&mut interner);
+    ib.intern(&mut interner);
+    assert_eq!(compare(&ia, &ib), compare(&a, &b));
+    assert_eq!(ia.blocking_keys(), a.blocking_keys());
+    // Equal tokens are held once.
+    let distinct = interner.len();
+    let mut again = a.clone();
+    again.intern(&mut interner);
+    assert_eq!(interner.len(), distinct);
+    // Keys are shown as before.
+    let keys: Vec<String> = a.blocking_keys().iter().map(ToString::to_string).collect();
+    assert!(keys.iter().any(|k| k.starts_with("g:")));
+    assert!(keys.iter().any(|k| k.starts_with("gy:") && k.ends_with(":2010")));
+
+    // Removing every record frees its keys and tokens; re-adding finds it again.
+    let mut index = Index::default();
+    index.add("a", a.clone());
+    index.add("b", b.clone());
+    let found = index.candidates(&a);
+    assert!(index.remove("a") && index.remove("b"));
+    assert!(index.candidates(&a).is_empty());
+    index.add("b", b);
+    index.add("a", a.clone());
+    assert_eq!(index.candidates(&a).len(), found.len());
+}
