@@ -7,7 +7,8 @@ use rayon::prelude::*;
 
 use super::compare::{Levels, compare};
 use super::model::{Label, Model, Score, TermFrequencies};
-use super::record::MatchRecord;
+use super::record::{BlockKey, MatchRecord};
+use crate::names::TokenInterner;
 
 /// Blocking keys whose block holds more records than this are skipped at
 /// query time (a very common name alone finds too many to compare; the
@@ -36,19 +37,56 @@ impl Candidate {
 }
 
 /// An in-memory index of records by blocking key.
+///
+/// Memory: blocking keys are interned (a posting list per distinct key, a
+/// record keeps the `u32` ids of its keys), and the records' name tokens are
+/// shared among records through a [`TokenInterner`], so a record costs its
+/// own small arrays rather than every token's comparison forms.
 #[derive(Debug, Clone)]
 pub struct Index {
-    slots: Vec<Option<(String, MatchRecord, Vec<String>)>>,
+    slots: Vec<Option<Slot>>,
     by_id: HashMap<String, usize>,
-    postings: HashMap<String, Vec<u32>>,
+    /// Key → its id (index into `postings` and `keys`).
+    symbols: HashMap<BlockKey, u32>,
+    /// Per key id, the slots holding the key, ascending.
+    postings: Vec<Vec<u32>>,
+    /// Per key id, the key (to forget it when its list empties).
+    keys: Vec<BlockKey>,
+    /// Key ids whose list emptied, for reuse.
+    free: Vec<u32>,
+    tokens: TokenInterner,
     cap: usize,
     max_candidates: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    id: Box<str>,
+    record: MatchRecord,
+    keys: Box<[u32]>,
 }
 
 impl Default for Index {
     fn default() -> Self {
         Index::new(DEFAULT_BLOCK_CAP)
     }
+}
+
+/// Per-thread buffers for [`Index::candidates`], reused across queries so
+/// that a query allocates nothing proportional to the index.
+#[derive(Default)]
+struct Scratch {
+    keys: Vec<BlockKey>,
+    /// Per slot, the weight summed over fields so far.
+    total: Vec<f32>,
+    /// Per slot, the best weight on the current field.
+    field: Vec<f32>,
+    touched: Vec<u32>,
+    touched_field: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 impl Index {
@@ -64,23 +102,54 @@ impl Index {
         Index {
             slots: Vec::new(),
             by_id: HashMap::new(),
-            postings: HashMap::new(),
+            symbols: HashMap::new(),
+            postings: Vec::new(),
+            keys: Vec::new(),
+            free: Vec::new(),
+            tokens: TokenInterner::new(),
             cap,
             max_candidates: max_candidates.max(1),
         }
     }
 
     /// Adds (or replaces) a record under `id`; returns its slot.
-    pub fn add(&mut self, id: impl Into<String>, record: MatchRecord) -> usize {
+    pub fn add(&mut self, id: impl Into<String>, mut record: MatchRecord) -> usize {
         let id = id.into();
         self.remove(&id);
         let slot = self.slots.len();
-        let keys = record.blocking_keys();
-        for k in &keys {
-            self.postings.entry(k.clone()).or_default().push(slot as u32);
-        }
+        record.intern(&mut self.tokens);
+        let keys: Box<[u32]> = record
+            .blocking_keys()
+            .into_iter()
+            .map(|k| {
+                let sym = match self.symbols.get(&k) {
+                    Some(&sym) => sym,
+                    None => {
+                        let sym = match self.free.pop() {
+                            Some(sym) => {
+                                self.keys[sym as usize] = k;
+                                sym
+                            }
+                            None => {
+                                self.postings.push(Vec::new());
+                                self.keys.push(k);
+                                (self.postings.len() - 1) as u32
+                            }
+                        };
+                        self.symbols.insert(k, sym);
+                        sym
+                    }
+                };
+                self.postings[sym as usize].push(slot as u32);
+                sym
+            })
+            .collect();
         self.by_id.insert(id.clone(), slot);
-        self.slots.push(Some((id, record, keys)));
+        self.slots.push(Some(Slot {
+            id: id.into_boxed_str(),
+            record,
+            keys,
+        }));
         slot
     }
 
@@ -94,15 +163,21 @@ impl Index {
         let Some(slot) = self.by_id.remove(id) else {
             return false;
         };
-        if let Some((_, _, keys)) = self.slots.get_mut(slot).and_then(Option::take) {
-            for k in keys {
-                if let Some(list) = self.postings.get_mut(&k) {
-                    list.retain(|&s| s as usize != slot);
-                    if list.is_empty() {
-                        self.postings.remove(&k);
+        if let Some(removed) = self.slots.get_mut(slot).and_then(Option::take) {
+            for &sym in removed.keys.iter() {
+                let Some(list) = self.postings.get_mut(sym as usize) else {
+                    continue;
+                };
+                list.retain(|&s| s as usize != slot);
+                if list.is_empty() {
+                    *list = Vec::new();
+                    if let Some(key) = self.keys.get(sym as usize) {
+                        self.symbols.remove(key);
                     }
+                    self.free.push(sym);
                 }
             }
+            removed.record.release(&mut self.tokens);
         }
         true
     }
@@ -119,12 +194,12 @@ impl Index {
 
     /// The id of a slot (`None` once removed).
     pub fn id(&self, slot: usize) -> Option<&str> {
-        self.slots.get(slot)?.as_ref().map(|(id, _, _)| id.as_str())
+        self.slots.get(slot)?.as_ref().map(|s| &*s.id)
     }
 
     /// The record of a slot.
     pub fn record(&self, slot: usize) -> Option<&MatchRecord> {
-        self.slots.get(slot)?.as_ref().map(|(_, r, _)| r)
+        self.slots.get(slot)?.as_ref().map(|s| &s.record)
     }
 
     /// Slots sharing at least one blocking key with `record` (blocks over
@@ -138,47 +213,80 @@ impl Index {
     /// with its year, the family name and a parent's name outranks one
     /// that only shares a common given name. The sought child shares
     /// several keys unless nearly every field was written differently.
+    ///
+    /// The weights are summed in per-thread arrays indexed by slot (reused
+    /// across queries), so a query costs the length of the posting lists
+    /// it reads, with no sort of every hit.
     pub fn candidates(&self, record: &MatchRecord) -> Vec<usize> {
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.candidates_in(record, &mut scratch),
+            // Re-entered on this thread (cannot happen today): fresh buffers.
+            Err(_) => self.candidates_in(record, &mut Scratch::default()),
+        })
+    }
+
+    fn candidates_in(&self, record: &MatchRecord, scratch: &mut Scratch) -> Vec<usize> {
         let total = self.slots.len().max(1) as f32;
-        // (slot, field of the key, weight); a field counts once, by its
-        // rarest shared key (a given name shared with its year of birth
-        // also shares the given name alone: that is one piece of evidence).
-        let mut hits: Vec<(u32, u8, f32)> = Vec::new();
-        for k in record.blocking_keys() {
-            if let Some(list) = self.postings.get(&k)
-                && list.len() <= self.cap
-            {
-                let weight = (total / list.len() as f32).ln_1p();
-                let field = key_field(&k);
-                hits.extend(list.iter().map(|&s| (s, field, weight)));
+        let Scratch {
+            keys,
+            total: sum,
+            field: best,
+            touched,
+            touched_field,
+        } = scratch;
+        if sum.len() < self.slots.len() {
+            sum.resize(self.slots.len(), 0.0);
+            best.resize(self.slots.len(), 0.0);
+        }
+        touched.clear();
+        record.blocking_keys_into(keys);
+        // Keys are sorted by kind, and kinds of one field are adjacent: a
+        // field counts once, by its rarest shared key (a given name shared
+        // with its year of birth also shares the given name alone: that is
+        // one piece of evidence).
+        let mut i = 0;
+        while i < keys.len() {
+            let field = keys[i].kind().field();
+            touched_field.clear();
+            while i < keys.len() && keys[i].kind().field() == field {
+                if let Some(&sym) = self.symbols.get(&keys[i])
+                    && let Some(list) = self.postings.get(sym as usize)
+                    && !list.is_empty()
+                    && list.len() <= self.cap
+                {
+                    let weight = (total / list.len() as f32).ln_1p();
+                    for &s in list {
+                        let b = &mut best[s as usize];
+                        if *b == 0.0 {
+                            touched_field.push(s);
+                        }
+                        if weight > *b {
+                            *b = weight;
+                        }
+                    }
+                }
+                i += 1;
+            }
+            for &s in touched_field.iter() {
+                let slot = s as usize;
+                if sum[slot] == 0.0 {
+                    touched.push(s);
+                }
+                sum[slot] += best[slot];
+                best[slot] = 0.0;
             }
         }
-        hits.sort_unstable_by_key(|h| (h.0, h.1));
-        let mut merged: Vec<(u32, f32)> = Vec::with_capacity(hits.len());
-        let mut last_field = (u32::MAX, u8::MAX, 0.0f32);
-        for (slot, field, weight) in hits {
-            if (slot, field) == (last_field.0, last_field.1) {
-                if weight > last_field.2 {
-                    if let Some(last) = merged.last_mut() {
-                        last.1 += weight - last_field.2;
-                    }
-                    last_field.2 = weight;
-                }
-                continue;
-            }
-            last_field = (slot, field, weight);
-            match merged.last_mut() {
-                Some(last) if last.0 == slot => last.1 += weight,
-                _ => merged.push((slot, weight)),
-            }
+        let mut merged: Vec<(u32, f32)> = touched.iter().map(|&s| (s, sum[s as usize])).collect();
+        for &s in touched.iter() {
+            sum[s as usize] = 0.0;
         }
         if merged.len() > self.max_candidates {
             // Heaviest first; ties by slot so the choice is deterministic.
             let heavier = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
             merged.select_nth_unstable_by(self.max_candidates - 1, heavier);
             merged.truncate(self.max_candidates);
-            merged.sort_unstable_by_key(|h| h.0);
         }
+        merged.sort_unstable_by_key(|h| h.0);
         merged.into_iter().map(|(s, _)| s as usize).collect()
     }
 
@@ -241,19 +349,6 @@ fn one_child_posterior(candidates: &mut [Candidate]) {
         if listed && c.score.label == Label::NonMatch {
             c.score.label = Label::Possible;
         }
-    }
-}
-
-/// The field a blocking key is built on (its prefix up to the first `:`,
-/// given name and given name with year being one field).
-fn key_field(key: &str) -> u8 {
-    match key.split(':').next() {
-        Some("g" | "gy") => 0,
-        Some("f") => 1,
-        Some("m") => 2,
-        Some("p") => 3,
-        Some("oy") => 4,
-        _ => 5,
     }
 }
 

@@ -39,7 +39,8 @@ pub use model::{
 };
 pub use prior::PRIOR_LAMBDA;
 pub use record::{
-    AGE_ESTIMATE_SLACK_DAYS, Birth, BirthPrecision, DocumentKey, MatchRecord, normalise_document_number,
+    AGE_ESTIMATE_SLACK_DAYS, Birth, BirthPrecision, BlockKey, DocumentKey, KeyKind, MatchRecord,
+    normalise_document_number,
 };
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use kinlink_core::{ChildIdentity, DateInterval, DocumentKind, PersonName, Place, Relation, Sex};
 
-use crate::names::NameKey;
+use crate::names::{MAX_SKELETON, NameKey, TokenInterner};
 
 /// Age assessments are often a year or more off: an estimated birth interval
 /// is widened by this many days on each side.
@@ -252,53 +252,181 @@ impl MatchRecord {
 
     /// Blocking keys: records sharing a key are compared. Several keys are
     /// OR-ed so that one field written differently does not hide a match.
-    pub fn blocking_keys(&self) -> Vec<String> {
+    /// Sorted and deduplicated; built without allocating a string per key.
+    pub fn blocking_keys(&self) -> Vec<BlockKey> {
         let mut keys = Vec::new();
-        let skeletons = |key: &NameKey, first_only: bool| -> Vec<String> {
-            let take = if first_only { 1 } else { key.tokens().len() };
-            let mut out: Vec<String> = key
-                .tokens()
-                .iter()
-                .take(take)
-                .flat_map(|t| t.skeletons().iter().map(|s| s.as_str().to_owned()))
-                .filter(|s| !s.is_empty())
-                .collect();
-            out.sort();
-            out.dedup();
-            out
-        };
-        let given = skeletons(&self.given, false);
+        self.blocking_keys_into(&mut keys);
+        keys
+    }
+
+    /// [`MatchRecord::blocking_keys`] into a reused buffer (cleared first).
+    pub fn blocking_keys_into(&self, keys: &mut Vec<BlockKey>) {
+        keys.clear();
         let years = self.birth.map_or_else(Vec::new, |b| b.years(6));
-        for g in &given {
-            keys.push(format!("g:{g}"));
-            for y in &years {
-                keys.push(format!("gy:{g}:{y}"));
+        let mut push = |kind: KeyKind, key: &NameKey, first_only: bool, years: Option<&[i32]>| {
+            let take = if first_only { 1 } else { key.tokens().len() };
+            for t in key.tokens().iter().take(take) {
+                for s in t.skeletons() {
+                    let text = s.as_str().as_bytes();
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let base = BlockKey::new(kind, text, 0);
+                    match years {
+                        None => keys.push(base),
+                        Some(years) => keys.extend(years.iter().map(|&y| base.with_year(y))),
+                    }
+                }
             }
-        }
-        for f in skeletons(&self.family, false) {
-            keys.push(format!("f:{f}"));
-        }
-        for m in skeletons(&self.mother, true) {
-            keys.push(format!("m:{m}"));
-        }
-        for f in skeletons(&self.father, true) {
-            keys.push(format!("p:{f}"));
-        }
-        for p in skeletons(&self.origin, true) {
-            for y in &years {
-                keys.push(format!("oy:{p}:{y}"));
-            }
-        }
+        };
+        push(KeyKind::Given, &self.given, false, None);
+        push(KeyKind::GivenYear, &self.given, false, Some(&years));
+        push(KeyKind::Family, &self.family, false, None);
+        push(KeyKind::Mother, &self.mother, true, None);
+        push(KeyKind::Father, &self.father, true, None);
+        push(KeyKind::OriginYear, &self.origin, true, Some(&years));
         for d in &self.documents {
             if d.number.chars().count() >= MIN_DOCUMENT_KEY_CHARS {
-                keys.push(format!("d:{}", d.number));
+                keys.push(BlockKey::new(KeyKind::Document, d.number.as_bytes(), 0));
             }
         }
         if let (Some(postcode), Some(house)) = (&self.postcode, &self.house_number) {
-            keys.push(format!("ph:{postcode}:{house}"));
+            let text = format!("{postcode}:{house}");
+            keys.push(BlockKey::new(KeyKind::PostcodeHouse, text.as_bytes(), 0));
         }
-        keys.sort();
+        keys.sort_unstable();
         keys.dedup();
-        keys
+    }
+
+    /// Makes the record's name tokens share the interner's copies (see
+    /// [`TokenInterner`]): an index of many records then holds each distinct
+    /// token once. Comparisons are unchanged. A `NameKey` field added to
+    /// the record belongs here and in [`MatchRecord::release`].
+    pub fn intern(&mut self, interner: &mut TokenInterner) {
+        for key in [
+            &mut self.name,
+            &mut self.given,
+            &mut self.family,
+            &mut self.origin,
+            &mut self.separation_place,
+            &mut self.mother,
+            &mut self.father,
+            &mut self.street,
+        ] {
+            key.intern(interner);
+        }
+    }
+
+    /// Lets the interner drop the tokens only this record still uses.
+    pub fn release(&self, interner: &mut TokenInterner) {
+        for key in [
+            &self.name,
+            &self.given,
+            &self.family,
+            &self.origin,
+            &self.separation_place,
+            &self.mother,
+            &self.father,
+            &self.street,
+        ] {
+            key.release(interner);
+        }
+    }
+}
+
+/// What a blocking key is built on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum KeyKind {
+    /// A skeleton of the given name.
+    Given,
+    /// A skeleton of the given name and a year of birth.
+    GivenYear,
+    /// A skeleton of the family name.
+    Family,
+    /// The mother's first name's skeleton.
+    Mother,
+    /// The father's first name's skeleton.
+    Father,
+    /// The place of origin's first skeleton and a year of birth.
+    OriginYear,
+    /// A normalised identity document number (its first bytes).
+    Document,
+    /// The last known address's postcode and house number.
+    PostcodeHouse,
+}
+
+impl KeyKind {
+    /// The field the key is evidence on (given name with and without the
+    /// year being one field), for weighted meta-blocking.
+    pub fn field(self) -> u8 {
+        match self {
+            KeyKind::Given | KeyKind::GivenYear => 0,
+            KeyKind::Family => 1,
+            KeyKind::Mother => 2,
+            KeyKind::Father => 3,
+            KeyKind::OriginYear => 4,
+            KeyKind::Document => 5,
+            KeyKind::PostcodeHouse => 6,
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Given => "g",
+            KeyKind::GivenYear => "gy",
+            KeyKind::Family => "f",
+            KeyKind::Mother => "m",
+            KeyKind::Father => "p",
+            KeyKind::OriginYear => "oy",
+            KeyKind::Document => "d",
+            KeyKind::PostcodeHouse => "ph",
+        }
+    }
+}
+
+/// A blocking key: a kind, a consonant skeleton and, for some kinds, a
+/// year. Fixed size, no heap; shown as `g:mhmd`, `gy:mhmd:2012`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BlockKey {
+    kind: KeyKind,
+    len: u8,
+    text: [u8; MAX_SKELETON],
+    year: i32,
+}
+
+impl BlockKey {
+    fn new(kind: KeyKind, text: &[u8], year: i32) -> BlockKey {
+        let len = text.len().min(MAX_SKELETON);
+        let mut buf = [0u8; MAX_SKELETON];
+        buf[..len].copy_from_slice(&text[..len]);
+        BlockKey {
+            kind,
+            len: len as u8,
+            text: buf,
+            year,
+        }
+    }
+
+    fn with_year(mut self, year: i32) -> BlockKey {
+        self.year = year;
+        self
+    }
+
+    /// What the key is built on.
+    pub fn kind(&self) -> KeyKind {
+        self.kind
+    }
+}
+
+impl std::fmt::Display for BlockKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = String::from_utf8_lossy(&self.text[..self.len as usize]);
+        match self.kind {
+            KeyKind::GivenYear | KeyKind::OriginYear => {
+                write!(f, "{}:{text}:{}", self.kind.prefix(), self.year)
+            }
+            _ => write!(f, "{}:{text}", self.kind.prefix()),
+        }
     }
 }

@@ -112,16 +112,31 @@ const MAX_CANDS: usize = MAX_TOKENS * MAX_TOKENS + 2 * MAX_TOKENS * (2 * MAX_TOK
 /// Compares two names order-insensitively. Symmetric: swapping the
 /// arguments swaps `a`/`b` in the result and keeps the similarity.
 pub fn compare_names(x: &NameKey, y: &NameKey) -> NameComparison {
+    let (ta, tb) = (x.tokens().len(), y.tokens().len());
+    let needed = ta * tb + x.joins().len() * tb + y.joins().len() * ta;
+    // Most names have a few tokens: a small buffer on the stack saves
+    // clearing the largest one on every comparison.
+    if needed <= SMALL_CANDS {
+        compare_in(x, y, &mut [EMPTY_CAND; SMALL_CANDS])
+    } else {
+        compare_in(x, y, &mut [EMPTY_CAND; MAX_CANDS])
+    }
+}
+
+const SMALL_CANDS: usize = 48;
+const EMPTY_CAND: Cand = Cand {
+    a: Span { start: 0, len: 0 },
+    b: Span { start: 0, len: 0 },
+    level: Level::Different,
+};
+
+fn compare_in(x: &NameKey, y: &NameKey, cands: &mut [Cand]) -> NameComparison {
     let (ta, tb) = (x.tokens(), y.tokens());
-    let mut cands = [Cand {
-        a: Span { start: 0, len: 0 },
-        b: Span { start: 0, len: 0 },
-        level: Level::Different,
-    }; MAX_CANDS];
+    let cap = cands.len();
     let mut n = 0usize;
     let mut push = |a: Span, b: Span, t: &Token, u: &Token| {
         let level = t.compare(u);
-        if level > Level::Different && n < MAX_CANDS {
+        if level > Level::Different && n < cap {
             cands[n] = Cand { a, b, level };
             n += 1;
         }

@@ -4,7 +4,7 @@
 use super::compound::{abd_joined, is_abd_piece, is_article, is_particle, joined_article_stripped};
 use super::latin::somali_like;
 use super::text::{TokenScript, Word, fold_case, fold_latin, latin_alternatives, script_of, split_words};
-use super::token::{Phon, Token, TokenInput};
+use super::token::{Phon, Token, TokenInput, TokenInterner};
 use super::{arabic, cyrillic, ethiopic, nickname};
 
 /// Most tokens kept per name (the rest are dropped): alignment works on
@@ -15,8 +15,8 @@ pub const MAX_TOKENS: usize = 10;
 /// with [`compare_names`](super::compare_names) any number of times.
 #[derive(Debug, Clone)]
 pub struct NameKey {
-    tokens: Vec<Token>,
-    joins: Vec<Join>,
+    tokens: Box<[Token]>,
+    joins: Box<[Join]>,
 }
 
 /// Two or three adjacent tokens written as one (Gebre Medhin → Gebremedhin,
@@ -37,7 +37,32 @@ impl NameKey {
         let inputs = assemble(&words);
         let tokens: Vec<Token> = inputs.into_iter().take(MAX_TOKENS).map(Token::build).collect();
         let joins = joins(&tokens);
-        NameKey { tokens, joins }
+        NameKey {
+            tokens: tokens.into_boxed_slice(),
+            joins: joins.into_boxed_slice(),
+        }
+    }
+
+    /// Makes the tokens share the interner's copies of equal tokens (see
+    /// [`TokenInterner`]). Compares exactly as before.
+    pub fn intern(&mut self, interner: &mut TokenInterner) {
+        for t in self.tokens.iter_mut() {
+            interner.intern(t);
+        }
+        for j in self.joins.iter_mut() {
+            interner.intern(&mut j.token);
+        }
+    }
+
+    /// Lets the interner drop the tokens only this name still uses (call
+    /// before dropping the name; see [`TokenInterner::release`]).
+    pub fn release(&self, interner: &mut TokenInterner) {
+        for t in self.tokens.iter() {
+            interner.release(t);
+        }
+        for j in self.joins.iter() {
+            interner.release(&j.token);
+        }
     }
 
     /// The tokens, in the order written (particles and detached articles removed).
@@ -64,7 +89,7 @@ fn joins(tokens: &[Token]) -> Vec<Join> {
             if span.iter().any(|t| t.script() != script || t.initial().is_some()) {
                 continue;
             }
-            let source: String = span.iter().map(|t| &*t.source).collect();
+            let source: String = span.iter().map(|t| t.source()).collect();
             // Split compounds are short (Gebre Medhin, Gul Bibi, Abdi Rahman,
             // Tekle Haymanot): longer runs are separate names, and skipping
             // them halves the precompute of long names.

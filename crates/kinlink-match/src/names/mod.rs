@@ -67,7 +67,7 @@ pub use jw::jaro_winkler;
 pub use key::{MAX_TOKENS, NameKey};
 pub use skeleton::{Agreement, Ending, MAX_SKELETON, Skeleton};
 pub use text::{TokenScript, fold_case, fold_latin, latin_alternatives, script_of};
-pub use token::{CLOSE_JW, Level, SOMEWHAT_JW, Token};
+pub use token::{CLOSE_JW, Level, SOMEWHAT_JW, Token, TokenInterner};
 
 /// Compares two single names (e.g. two given names) and returns the best
 /// level over their tokens; a convenience over [`NameKey`] for one-off use.

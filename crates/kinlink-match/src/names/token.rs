@@ -1,6 +1,9 @@
 //! One name token with its precomputed comparison forms, and the graded
 //! comparison of two tokens.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use rphonetic::DoubleMetaphone;
 
 use super::jw::jaro_winkler;
@@ -80,9 +83,15 @@ pub(crate) struct TokenInput {
     pub source: String,
 }
 
-/// A name token with every comparison form precomputed.
+/// A name token with every comparison form precomputed. Cheap to clone:
+/// the forms are shared (`Arc`), and a [`TokenInterner`] makes equal tokens
+/// of many names share one copy.
 #[derive(Debug, Clone)]
-pub struct Token {
+pub struct Token(Arc<TokenData>);
+
+/// The comparison forms of a [`Token`].
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct TokenData {
     exact: Box<str>,
     script: TokenScript,
     forms: Box<[Box<str>]>,
@@ -156,7 +165,7 @@ impl Token {
             (Some(c), None) => Some(c),
             _ => None,
         };
-        Token {
+        Token(Arc::new(TokenData {
             exact: input.exact.into_boxed_str(),
             script: input.script,
             forms: input.forms.into_iter().map(String::into_boxed_str).collect(),
@@ -167,56 +176,61 @@ impl Token {
             initial,
             article: input.article,
             source: input.source.into_boxed_str(),
-        }
+        }))
+    }
+
+    /// Source text of the token (its words joined), for building joins.
+    pub(crate) fn source(&self) -> &str {
+        &self.0.source
     }
 
     /// The token as written (case-folded, NFKC).
     pub fn text(&self) -> &str {
-        &self.exact
+        &self.0.exact
     }
 
     /// The script the token is written in.
     pub fn script(&self) -> TokenScript {
-        self.script
+        self.0.script
     }
 
     /// The normalised forms (first = primary): folded Latin, or cleaned
     /// Arabic script, plus spelling alternatives.
     pub fn forms(&self) -> impl Iterator<Item = &str> {
-        self.forms.iter().map(|f| &**f)
+        self.0.forms.iter().map(|f| &**f)
     }
 
     /// A Latin rendering: the folded spelling, a transliteration, or for
     /// Arabic script the consonants and long vowels (`mhmd`, `fatma`).
     pub fn latin(&self) -> &str {
-        &self.latin
+        &self.0.latin
     }
 
     /// The consonant skeletons (one per reading; the first is the most
     /// likely). Their strings make good blocking keys.
     pub fn skeletons(&self) -> &[Skeleton] {
-        &self.skeletons
+        &self.0.skeletons
     }
 
     /// Double Metaphone codes of the Latin forms (empty for scripts that do
     /// not write vowels, where DM would only see consonant clusters).
     pub fn phonetic_codes(&self) -> impl Iterator<Item = &str> {
-        self.phonetic.iter().map(|c| &**c)
+        self.0.phonetic.iter().map(|c| &**c)
     }
 
     /// The letter, if the token is an initial (`M.`).
     pub fn initial(&self) -> Option<char> {
-        self.initial
+        self.0.initial
     }
 
     /// Whether an Arabic article (al-, el-, ال) was written before it.
     pub fn had_article(&self) -> bool {
-        self.article
+        self.0.article
     }
 
     /// Whether the script writes its vowels (not Arabic/Hebrew/Syriac).
     pub fn is_vocalised(&self) -> bool {
-        !self.script.is_abjad()
+        !self.0.script.is_abjad()
     }
 
     /// The best agreement between any readings of the two tokens. Two
@@ -224,17 +238,17 @@ impl Token {
     /// are the same on both sides, and the other readings exist to meet
     /// Latin spellings (they would let رحیمی Rahimi meet رحیمه Rahima).
     pub fn skeleton_agreement(&self, other: &Token) -> Agreement {
-        let same_abjad = self.script == other.script && self.script.is_abjad();
+        let same_abjad = self.0.script == other.0.script && self.0.script.is_abjad();
         let take = |t: &'_ Token| {
             if same_abjad {
-                t.skeletons.len().min(1)
+                t.0.skeletons.len().min(1)
             } else {
-                t.skeletons.len()
+                t.0.skeletons.len()
             }
         };
         let mut best = Agreement::Differ;
-        for a in self.skeletons[..take(self)].iter() {
-            for b in other.skeletons[..take(other)].iter() {
+        for a in self.0.skeletons[..take(self)].iter() {
+            for b in other.0.skeletons[..take(other)].iter() {
                 let g = a.agreement(b);
                 if g < best {
                     best = g;
@@ -254,28 +268,28 @@ impl Token {
     /// consonant runs, and their similarity is weak evidence.
     pub fn string_similarity(&self, other: &Token) -> (f64, bool) {
         if self.is_vocalised() && other.is_vocalised() {
-            return (jaro_winkler(&self.latin, &other.latin), true);
+            return (jaro_winkler(&self.0.latin, &other.0.latin), true);
         }
         // Without written vowels (Arabic on either side) strings of three or
         // four consonants are alike by chance (أحمد/حامد): weak evidence.
-        if self.script == other.script {
-            return (jaro_winkler(&self.latin, &other.latin), false);
+        if self.0.script == other.0.script {
+            return (jaro_winkler(&self.0.latin, &other.0.latin), false);
         }
-        match (self.skeletons.first(), other.skeletons.first()) {
+        match (self.0.skeletons.first(), other.0.skeletons.first()) {
             (Some(a), Some(b)) => (jaro_winkler(a.as_str(), b.as_str()), false),
-            _ => (jaro_winkler(&self.latin, &other.latin), false),
+            _ => (jaro_winkler(&self.0.latin, &other.0.latin), false),
         }
     }
 
     /// The graded comparison of two tokens. Symmetric, and no allocation.
     pub fn compare(&self, other: &Token) -> Level {
-        if self.exact == other.exact {
+        if Arc::ptr_eq(&self.0, &other.0) || self.0.exact == other.0.exact {
             return Level::Exact;
         }
-        if self.forms.iter().any(|f| other.forms.contains(f)) {
+        if self.0.forms.iter().any(|f| other.0.forms.contains(f)) {
             return Level::Normalised;
         }
-        if self.initial.is_some() || other.initial.is_some() {
+        if self.0.initial.is_some() || other.0.initial.is_some() {
             return if self.initial_matches(other) || other.initial_matches(self) {
                 Level::Initial
             } else {
@@ -297,7 +311,7 @@ impl Token {
         if !capped && phonetic_ok && self.shares_phonetic(other) {
             return Level::Phonetic;
         }
-        if self.nick.iter().any(|g| other.nick.contains(g)) {
+        if self.0.nick.iter().any(|g| other.0.nick.contains(g)) {
             return Level::Nickname;
         }
         if !capped && reliable && jw >= CLOSE_JW {
@@ -310,12 +324,13 @@ impl Token {
     }
 
     fn initial_matches(&self, other: &Token) -> bool {
-        match (self.initial, other.initial) {
+        match (self.0.initial, other.0.initial) {
             (Some(c), None) => other
+                .0
                 .forms
                 .iter()
                 .map(|f| &**f)
-                .chain([&*other.latin])
+                .chain([&*other.0.latin])
                 .any(|f| f.starts_with(c)),
             _ => false,
         }
@@ -324,8 +339,56 @@ impl Token {
     /// A shared Double Metaphone code of three letters or more (codes such
     /// as AL are shared by Ali, Olha and Yuliia).
     fn shares_phonetic(&self, other: &Token) -> bool {
-        self.phonetic
+        self.0
+            .phonetic
             .iter()
-            .any(|c| c.len() >= 3 && other.phonetic.iter().any(|d| d == c))
+            .any(|c| c.len() >= 3 && other.0.phonetic.iter().any(|d| d == c))
+    }
+}
+
+/// Makes equal tokens share one copy of their forms: names repeat across
+/// records (a few thousand given names among a million children), so an
+/// index holding every record's tokens once per distinct token needs a
+/// fraction of the memory. Lookup is by content, so a token built anywhere
+/// is interned to the same copy as an equal one built elsewhere.
+#[derive(Debug, Default, Clone)]
+pub struct TokenInterner {
+    set: HashSet<Arc<TokenData>>,
+}
+
+impl TokenInterner {
+    /// An empty interner.
+    pub fn new() -> TokenInterner {
+        TokenInterner::default()
+    }
+
+    /// Replaces `token` by the shared copy of an equal token, or makes it
+    /// the shared copy.
+    pub fn intern(&mut self, token: &mut Token) {
+        if let Some(shared) = self.set.get(&*token.0) {
+            token.0 = Arc::clone(shared);
+        } else {
+            self.set.insert(Arc::clone(&token.0));
+        }
+    }
+
+    /// Drops the shared copy of `token` when nothing else holds it but
+    /// `token` itself (call before dropping the last record that used it).
+    pub fn release(&mut self, token: &Token) {
+        if Arc::strong_count(&token.0) == 2
+            && self.set.get(&*token.0).is_some_and(|s| Arc::ptr_eq(s, &token.0))
+        {
+            self.set.remove(&*token.0);
+        }
+    }
+
+    /// Number of distinct tokens held.
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Whether it holds no token.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
     }
 }
