@@ -20,6 +20,8 @@
 //! SQL is plain (no ORM): sqlx with runtime-checked queries, so the build
 //! needs no database and the SQL stays visible and reviewable.
 
+mod accounts;
+mod accounts_sql;
 mod batch;
 mod error;
 mod postgres;
@@ -28,12 +30,15 @@ mod sql;
 mod sqlite;
 mod types;
 
+pub use accounts::{
+    AccountStore, AgencyRecord, NewUser, SessionRecord, StoredTotp, TeamRecord, TokenRecord, UserRecord,
+};
 pub use error::StoreError;
 pub use postgres::{PgOptions, PgStore};
 pub use records::{ImportItem, ImportOutcome, Records};
 pub use sql::{Dialect, SqlStore, SqlValue};
 pub use sqlite::SqliteStore;
-pub use types::{Actor, RawRecord, RawRevision, RecordMeta, Revision, StoredRecord};
+pub use types::{Actor, Ownership, RawRecord, RawRevision, RecordMeta, Revision, StoredRecord, Visibility};
 
 use async_trait::async_trait;
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
@@ -75,6 +80,16 @@ pub trait Store: Send + Sync + 'static {
         kind: RecordKind,
         after: Option<RecordId>,
         limit: u32,
+    ) -> Result<Vec<RawRecord>, StoreError>;
+
+    /// [`Store::list`] limited to the records `visibility` reaches (`None`:
+    /// every record), filtered in the query so that a page is full.
+    async fn list_visible(
+        &self,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+        visibility: Option<&Visibility>,
     ) -> Result<Vec<RawRecord>, StoreError>;
 
     async fn count(&self, kind: RecordKind) -> Result<u64, StoreError>;

@@ -1,19 +1,67 @@
 use chrono::{DateTime, Utc};
 use kinlink_core::{RecordId, RecordNumber};
 use serde::Serialize;
+use uuid::Uuid;
 
-/// Who made a change. Until accounts exist this names the channel and the
-/// local user (`api`, `cli:amina`); it is recorded in every revision.
+/// Who made a change: a name recorded in every revision (the user name of a
+/// signed-in user, `cli:amina` for the command line), and, for a user of an
+/// agency, the [`Ownership`] a record they create is given.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Actor(String);
+pub struct Actor {
+    name: String,
+    #[serde(skip)]
+    owner: Option<Ownership>,
+}
 
 impl Actor {
+    /// An actor whose new records belong to no one in particular (reached
+    /// only by deployment-wide roles).
     pub fn new(name: impl Into<String>) -> Self {
-        Self(name.into())
+        Self {
+            name: name.into(),
+            owner: None,
+        }
     }
+
+    /// An actor whose new records belong to `owner`.
+    pub fn owned(name: impl Into<String>, owner: Ownership) -> Self {
+        Self {
+            name: name.into(),
+            owner: Some(owner),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.name
     }
+
+    pub fn owner(&self) -> Option<&Ownership> {
+        self.owner.as_ref()
+    }
+}
+
+/// Who a record belongs to, fixed when it is created: the user who created
+/// it and their agency and team at the time. The policy's scope checks
+/// (own, team, agency, deployment) are made against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Ownership {
+    pub user: Uuid,
+    pub agency: Uuid,
+    pub team: Option<Uuid>,
+}
+
+/// Which records a listing may return, in the query itself. `None` where a
+/// `Visibility` is optional means the whole deployment.
+///
+/// A record is visible when `owner` created it, or when `agency` is given,
+/// the record belongs to that agency and, if `teams` is given, to one of
+/// those teams. This is the policy's scope: own (`agency: None`),
+/// team (`agency` and `teams`), agency (`agency` only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Visibility {
+    pub owner: Uuid,
+    pub agency: Option<Uuid>,
+    pub teams: Option<Vec<Uuid>>,
 }
 
 /// Everything the store knows about a record besides its body.
@@ -28,6 +76,10 @@ pub struct RecordMeta {
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
     pub external_id: Option<String>,
+    /// Who the record belongs to; `None` for records written without one.
+    /// Not part of the API's record shape: the policy reads it.
+    #[serde(skip)]
+    pub owner: Option<Ownership>,
 }
 
 /// A record as stored: metadata and the JSON body.

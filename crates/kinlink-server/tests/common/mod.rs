@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
 use kinlink_store::{
     Actor, ImportItem, ImportOutcome, RawRecord, RawRevision, RecordMeta, SqliteStore, Store, StoreError,
+    Visibility,
 };
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
@@ -294,6 +295,15 @@ impl Store for DownStore {
         Err(down())
     }
     async fn list(&self, _: RecordKind, _: Option<RecordId>, _: u32) -> Result<Vec<RawRecord>, StoreError> {
+        Err(down())
+    }
+    async fn list_visible(
+        &self,
+        _: RecordKind,
+        _: Option<RecordId>,
+        _: u32,
+        _: Option<&Visibility>,
+    ) -> Result<Vec<RawRecord>, StoreError> {
         Err(down())
     }
     async fn count(&self, _: RecordKind) -> Result<u64, StoreError> {
