@@ -31,6 +31,10 @@ pub struct Config {
     /// `postgres://USER@HOST/DATABASE` or `sqlite://PATH`; overrides `data_dir`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
+    /// Roles that must sign in with a second factor (TOTP). Default: every
+    /// role that sees personal data (all but statistician and administrator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_required_roles: Option<Vec<kinlink_policy::Role>>,
 }
 
 impl Default for Config {
@@ -39,6 +43,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./kinlink-data"),
             listen: "127.0.0.1:8080".to_owned(),
             database_url: None,
+            totp_required_roles: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! Nothing here logs or prints a record's content except as the requested
 //! output on stdout: errors name fields, rows and columns, never values.
 
+mod accounts;
 mod cli;
 mod config;
 mod demo;
@@ -54,7 +55,11 @@ async fn run(cli: Cli) -> Result<()> {
     };
     let config = Config::load(&cli.global, listen)?;
     match cli.command {
+        Command::Init(args) => accounts::init(&args, &config).await,
         Command::Serve(args) => serve::run(&args, &config).await,
+        Command::User(command) => accounts::user(&command, &config).await,
+        Command::Agency(command) => accounts::agency(&command, &config).await,
+        Command::Token(command) => accounts::token(&command, &config).await,
         Command::Case(command) => records::run::<ChildCase>(command, &config).await,
         Command::Request(command) => records::run::<TracingRequest>(command, &config).await,
         Command::Import(args) => match args.which {
