@@ -7,8 +7,9 @@
 //!
 //! Prints recall@1, recall@5, MRR, precision/recall/F1 of `match` labels,
 //! the share of requests without a true case that still get a `match`,
-//! sibling confusion, blocking recall and the estimated model. Only ids and
-//! counts are printed (the data is synthetic anyway).
+//! sibling confusion, blocking recall and the estimated model, overall and
+//! by the request's origin and script (from `meta.csv` when present). Only
+//! ids and counts are printed (the data is synthetic anyway).
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -17,6 +18,32 @@ use std::time::Instant;
 
 use kinlink_interchange::{case_from_row, read_rows, request_from_row};
 use kinlink_match::link::{self, Field, Index, Label, MatchRecord, Settings};
+
+/// Per-group counts for the breakdown by origin and script.
+#[derive(Default)]
+struct Group {
+    with_truth: usize,
+    r1: usize,
+    match_pairs: usize,
+    match_true: usize,
+    true_pairs: usize,
+    true_matched: usize,
+    no_truth: usize,
+    no_truth_matched: usize,
+}
+
+impl Group {
+    fn add(&mut self, o: &Group) {
+        self.with_truth += o.with_truth;
+        self.r1 += o.r1;
+        self.match_pairs += o.match_pairs;
+        self.match_true += o.match_true;
+        self.true_pairs += o.true_pairs;
+        self.true_matched += o.true_matched;
+        self.no_truth += o.no_truth;
+        self.no_truth_matched += o.no_truth_matched;
+    }
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args().nth(1).ok_or("usage: evaluate DIR")?;
@@ -56,6 +83,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             sibling.insert((r, c));
         }
     }
+    let meta_text = std::fs::read_to_string(dir.join("meta.csv")).unwrap_or_default();
+    let meta: HashMap<&str, (&str, &str)> = meta_text
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut it = line.split(',');
+            Some((it.next()?, (it.next()?, it.next()?)))
+        })
+        .collect();
+    let mut by_origin: std::collections::BTreeMap<&str, Group> = Default::default();
+    let mut by_script: std::collections::BTreeMap<&str, Group> = Default::default();
     let settings = Settings::default();
     let t = Instant::now();
     let linkage = link::link(&requests, &cases, 10, &settings, &|_| {});
@@ -98,6 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let truth = same.get(rid);
         let is_true = |slot: usize| truth.is_some_and(|t| t.contains(case_rows[slot].id.as_str()));
         let mut matched = false;
+        let mut g = Group::default();
         for c in cands {
             let cid = case_rows[c.slot].id.as_str();
             if c.score.sibling {
@@ -109,8 +148,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if c.score.label == Label::Match {
                 matched = true;
                 match_pairs += 1;
+                g.match_pairs += 1;
                 if is_true(c.slot) {
                     match_true += 1;
+                    g.match_true += 1;
                 }
                 if sibling.contains(&(rid, cid)) {
                     match_sibling += 1;
@@ -121,9 +162,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(t) => {
                 with_truth += 1;
                 true_pairs += t.len();
+                g.with_truth += 1;
+                g.true_pairs += t.len();
                 if let Some(pos) = cands.iter().position(|c| is_true(c.slot)) {
                     if pos == 0 {
                         r1 += 1;
+                        g.r1 += 1;
                     }
                     if pos < 5 {
                         r5 += 1;
@@ -131,10 +175,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     rr += 1.0 / (pos as f64 + 1.0);
                 }
                 true_listed += cands.iter().filter(|c| is_true(c.slot)).count();
-                true_matched += cands
+                let n = cands
                     .iter()
                     .filter(|c| is_true(c.slot) && c.score.label == Label::Match)
                     .count();
+                true_matched += n;
+                g.true_matched += n;
                 let found = index.candidates(&requests[i]);
                 if found.iter().any(|&s| is_true(s)) {
                     blocked += 1;
@@ -142,10 +188,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             None => {
                 no_truth += 1;
+                g.no_truth += 1;
                 if matched {
                     no_truth_matched += 1;
+                    g.no_truth_matched += 1;
                 }
             }
+        }
+        let (origin, script) = meta.get(rid).copied().unwrap_or(("unknown", "unknown"));
+        for group in [
+            by_origin.entry(origin).or_default(),
+            by_script.entry(script).or_default(),
+        ] {
+            group.add(&g);
         }
     }
     // Threshold sweep over the best candidate of each request (not a sibling).
@@ -175,6 +230,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "  p>={t}: {tp} true, {fp} false ({fp_no_truth} for requests without a true case, {fp_sibling} true siblings); precision {:.2}% recall {:.2}%",
             100.0 * tp as f64 / (tp + fp).max(1) as f64,
             100.0 * tp as f64 / same.values().map(HashSet::len).sum::<usize>().max(1) as f64
+        );
+    }
+    // Blocking recall and cost for other limits on candidates per query.
+    println!("blocking recall by candidates limit (limit: recall, mean candidates):");
+    for limit in [100, 200, 300, 500, 1000, usize::MAX] {
+        let mut limited = Index::with_limits(settings.block_cap, limit);
+        for (i, c) in cases.iter().enumerate() {
+            limited.add(i.to_string(), c.clone());
+        }
+        let (mut found, mut total, mut n) = (0usize, 0usize, 0usize);
+        for (i, request) in requests.iter().enumerate() {
+            let Some(truth) = same.get(request_rows[i].id.as_str()) else {
+                continue;
+            };
+            let slots = limited.candidates(request);
+            total += slots.len();
+            n += 1;
+            if slots.iter().any(|&s| truth.contains(case_rows[s].id.as_str())) {
+                found += 1;
+            }
+        }
+        println!(
+            "  {limit}: {:.2}%, {:.0}",
+            100.0 * found as f64 / n.max(1) as f64,
+            total as f64 / n.max(1) as f64
         );
     }
     let pct = |a: usize, b: usize| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
@@ -220,5 +300,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sibling.len()
     );
     println!("flagged siblings among listed: {sibling_flagged} ({sibling_flagged_true} true siblings)");
+    println!(
+        "by request origin / script: requests, recall@1, match precision, match recall, no-true-case matched"
+    );
+    for (name, g) in by_origin.iter().chain(by_script.iter()) {
+        println!(
+            "  {name:<18} {:>6} r@1 {:6.2}%  P {:6.2}%  R {:6.2}%  none→match {:5.2}%",
+            g.with_truth + g.no_truth,
+            pct(g.r1, g.with_truth),
+            pct(g.match_true, g.match_pairs),
+            pct(g.true_matched, g.true_pairs),
+            pct(g.no_truth_matched, g.no_truth)
+        );
+    }
     Ok(())
 }

@@ -55,7 +55,7 @@ const fn route(method: Method, path: &'static str, access: Access) -> RoutePolic
 
 use Access::{Account, Public, Record};
 use Action::{Create, Export, List, Read, Update};
-use Resource::{ChildCase, TracingRequest};
+use Resource::{ChildCase, MatchProposal, TracingRequest};
 
 /// Every route and what it requires. A route missing here is refused; the
 /// tests check that this table and the OpenAPI document list the same routes.
@@ -103,6 +103,30 @@ pub const ROUTES: &[RoutePolicy] = &[
         Method::GET,
         "/api/v1/tracing-requests/{id}/history",
         Record(TracingRequest, Read),
+    ),
+    // Matches are a resource of the policy's own (a proposed link between a
+    // tracing request and a case): the lists under a record are List, one
+    // match Read, a review Update. The handlers also require the grant's
+    // scope to cover both records of each match.
+    route(
+        Method::GET,
+        "/api/v1/tracing-requests/{id}/matches",
+        Record(MatchProposal, List),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/cases/{id}/matches",
+        Record(MatchProposal, List),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/matches/{match_id}",
+        Record(MatchProposal, Read),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/matches/{match_id}/review",
+        Record(MatchProposal, Update),
     ),
 ];
 

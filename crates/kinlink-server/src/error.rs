@@ -25,7 +25,7 @@ pub struct ErrorBody {
     /// One of `malformed_json`, `invalid_fields`, `invalid_query`, `unsupported_media_type`,
     /// `payload_too_large`, `bad_request`, `missing_purpose`, `invalid_purpose`, `unauthenticated`,
     /// `sign_in_failed`, `totp_required`, `forbidden`, `csrf`, `too_many_requests`, `not_found`,
-    /// `method_not_allowed`, `conflict`, `internal`.
+    /// `method_not_allowed`, `conflict`, `unavailable`, `internal`.
     pub error: String,
     pub message: String,
     /// Every failing field, with its path in the request body (`invalid_fields` only).
@@ -136,6 +136,16 @@ impl ApiError {
         self.status
     }
 
+    /// The database cannot be reached just now: retrying later may succeed,
+    /// and the write was not made.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is unavailable; try again shortly",
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -182,6 +192,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { .. } => Self::not_found("no record with this id or number"),
+            StoreError::MatchNotFound => Self::not_found("no match with this id"),
             StoreError::Conflict { expected, current } => {
                 let mut error = Self::new(
                     StatusCode::CONFLICT,
@@ -193,6 +204,11 @@ impl From<StoreError> for ApiError {
                 );
                 error.body.current_version = Some(current);
                 error
+            }
+            other if other.is_unavailable() => {
+                // Says only that the database is unreachable, which holds no personal data.
+                tracing::warn!(error = %other, "the database is unavailable");
+                Self::unavailable()
             }
             other => {
                 // Store errors name records by id and faults by position,

@@ -21,6 +21,8 @@ mod error;
 mod export;
 mod extract;
 mod headers;
+pub mod matcher;
+mod matches;
 mod records;
 mod session;
 
@@ -50,6 +52,7 @@ use error::{ApiError, ErrorBody};
 use extract::BODY_LIMIT;
 use session::SecurityState;
 
+pub use matcher::{Matcher, MatcherError};
 pub use session::{normalise_username, seal_totp};
 
 /// What every handler can reach.
@@ -59,6 +62,8 @@ pub(crate) struct AppState {
     pub(crate) accounts: Arc<dyn AccountStore>,
     pub(crate) security: Arc<SecurityState>,
     pub(crate) openapi: Arc<utoipa::openapi::OpenApi>,
+    /// Told of every write, so that matching starts at once.
+    pub(crate) matcher: Matcher,
 }
 
 /// How the server authenticates.
@@ -145,6 +150,7 @@ pub struct Deployment {
     tags(
         (name = "cases", description = "Children registered with the agency"),
         (name = "tracing requests", description = "Relatives looking for a child"),
+        (name = "matches", description = "Cases that may be the child a tracing request seeks, and their review"),
         (name = "session", description = "Signing in and out, the second factor, who am I"),
         (name = "operations", description = "Probes and this document"),
     )
@@ -156,6 +162,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(records::cases::routes())
         .merge(records::tracing_requests::routes())
+        .merge(matches::routes())
         .routes(routes!(session::sign_in, session::whoami, session::sign_out))
         .routes(routes!(session::enrol_totp))
         .routes(routes!(session::confirm_totp))
@@ -236,18 +243,22 @@ fn document_access(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// The API of `deployment`.
-pub fn router(deployment: Deployment) -> axum::Router {
+/// The API of `deployment`, and its matching service (started here, in the
+/// current Tokio runtime; it stops when the router and every [`Matcher`]
+/// handle are dropped).
+pub fn app(deployment: Deployment) -> (axum::Router, Matcher) {
     let (router, mut openapi) = api().split_for_parts();
     document_access(&mut openapi);
     let tls = deployment.security.tls;
+    let matcher = Matcher::start(deployment.store.clone());
     let state = AppState {
         store: deployment.store,
         accounts: deployment.accounts,
         security: Arc::new(deployment.security.into_state()),
         openapi: Arc::new(openapi),
+        matcher: matcher.clone(),
     };
-    router
+    let router = router
         // On matched routes only: an unrouted request gets the fallback's 404.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -279,12 +290,28 @@ pub fn router(deployment: Deployment) -> axum::Router {
                     );
                 }),
         )
-        .with_state(state)
+        .with_state(state);
+    (router, matcher)
 }
 
-/// Serve until `shutdown` completes (graceful). Logs the bound address via tracing (no personal data).
+/// The API of `deployment` (see [`app`]).
+pub fn router(deployment: Deployment) -> axum::Router {
+    app(deployment).0
+}
+
+/// Serve the API of `deployment` until `shutdown` completes (graceful). Logs the
+/// bound address via tracing (no personal data).
 pub async fn serve(
     deployment: Deployment,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_router(router(deployment), listener, shutdown).await
+}
+
+/// Serve a router made by [`app`] until `shutdown` completes.
+pub async fn serve_router(
+    router: axum::Router,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -293,7 +320,7 @@ pub async fn serve(
     // The peer address is the sign-in throttle's source.
     axum::serve(
         listener,
-        router(deployment).into_make_service_with_connect_info::<SocketAddr>(),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await?;
@@ -324,28 +351,35 @@ async fn healthz() -> Json<Status> {
     Json(Status { status: "ok" })
 }
 
+/// How long the readiness probe waits for the database. Shorter than the
+/// pool's wait for a connection, so that a probe answers 503 while the
+/// database is down rather than hanging past the prober's own timeout.
+const READY_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Readiness
 ///
-/// 200 when the database answers, 503 otherwise.
+/// 200 when the database answers, 503 otherwise (within a few seconds). The
+/// server needs no restart when the database comes back: the pool reconnects.
 #[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready", body = Status),
         (status = 503, description = "The database does not answer", body = Status),
     ))]
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => Json(Status { status: "ready" }).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready: the store does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(Status {
-                    status: "unavailable",
-                }),
-            )
-                .into_response()
-        }
+    let ping = tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await;
+    match ping {
+        Ok(Ok(())) => Json(Status { status: "ready" }).into_response(),
+        Err(_) => not_ready(&"timed out"),
+        Ok(Err(e)) => not_ready(&e),
     }
+}
+
+fn not_ready(reason: &dyn std::fmt::Display) -> Response {
+    tracing::warn!(error = %reason, "not ready: the store does not answer");
+    let status = Status {
+        status: "unavailable",
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, Json(status)).into_response()
 }
 
 /// This document

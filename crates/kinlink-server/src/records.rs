@@ -94,7 +94,7 @@ pub struct RevisionOut<T> {
 impl<T> Releasable for RevisionOut<T> {}
 
 /// The only way a record response is built: from [`Releasable`] values.
-fn release<R: Releasable>(value: R) -> Json<R> {
+pub(crate) fn release<R: Releasable>(value: R) -> Json<R> {
     Json(value)
 }
 
@@ -282,7 +282,7 @@ fn written<T: ApiRecord>(auth: &Authorized, stored: StoredRecord<T>) -> Response
     }
 }
 
-fn audit_record(auth: &Authorized, id: RecordId, outcome: Outcome) {
+pub(crate) fn audit_record(auth: &Authorized, id: RecordId, outcome: Outcome) {
     let request = auth.grant.request();
     audit::emit(
         Event::access(
@@ -311,7 +311,7 @@ fn audit_listing(auth: &Authorized) {
 
 /// Find a record by UUID or number; a number of another kind finds nothing,
 /// and so does a record outside the grant's scope (its existence is not disclosed).
-async fn find<T: ApiRecord>(
+pub(crate) async fn find<T: ApiRecord>(
     records: &Records<T>,
     auth: &Authorized,
     key: &str,
@@ -342,6 +342,7 @@ pub async fn create<T: ApiRecord>(
     let stored = Records::<T>::new(state.store)
         .create(record, &auth.caller.actor())
         .await?;
+    state.matcher.notify();
     audit_record(&auth, stored.meta.id, Outcome::Allowed);
     let location = format!("{}/{}", T::COLLECTION, stored.meta.id);
     let mut response = written(&auth, stored);
@@ -418,6 +419,7 @@ pub async fn update<T: ApiRecord>(
             kinlink_store::StoreError::NotFound { .. } => not_found::<T>(),
             other => other.into(),
         })?;
+    state.matcher.notify();
     audit_record(&auth, updated.meta.id, Outcome::Allowed);
     Ok(written(&auth, updated))
 }

@@ -63,7 +63,13 @@ impl SecurityState {
     }
 }
 
+/// An account store failure: 503 when the database is unreachable (the
+/// client may retry, as with any record route), otherwise 500.
 fn store_error(e: StoreError) -> ApiError {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, "the database is unavailable");
+        return ApiError::unavailable();
+    }
     tracing::error!(error = %e, "account store error");
     ApiError::internal()
 }

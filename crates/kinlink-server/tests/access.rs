@@ -49,9 +49,9 @@ fn documented_operations() -> BTreeSet<(String, String)> {
     operations
 }
 
-/// A concrete URL for a template: `{id}` becomes `id`.
-fn concrete(template: &str, id: &str) -> String {
-    template.replace("{id}", id)
+/// A concrete URL for a template: `{id}` becomes `id`, `{match_id}` `match_id`.
+fn concrete(template: &str, id: &str, match_id: &str) -> String {
+    template.replace("{id}", id).replace("{match_id}", match_id)
 }
 
 /// A request body that fits the route, so that refusals are the policy's, not the parser's.
@@ -121,6 +121,25 @@ async fn fixtures(server: &Server) -> (String, String) {
     )
 }
 
+/// A match to point `{match_id}` routes at: the fixtures' case is proposed for
+/// their tracing request (the same child, the same birth).
+async fn fixture_match(server: &Server, request_id: &str) -> String {
+    server.settled().await;
+    let reply = server
+        .get(&format!("/api/v1/tracing-requests/{request_id}/matches"))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let list = reply.json();
+    let found = list["candidates"]
+        .as_array()
+        .into_iter()
+        .chain(list["possible_siblings"].as_array())
+        .flatten()
+        .next()
+        .unwrap_or_else(|| panic!("no match proposed for the fixtures: {list}"));
+    found["id"].as_str().expect("id").to_owned()
+}
+
 /// Every role against every route for every purpose: a refusal is exactly
 /// what `authorize` refuses (403 with its reason, nothing else in the body);
 /// what it allows is not refused.
@@ -128,6 +147,7 @@ async fn fixtures(server: &Server) -> (String, String) {
 async fn role_route_matrix() {
     let (server, _) = Server::start().await;
     let (case_id, request_id) = fixtures(&server).await;
+    let match_id = fixture_match(&server, &request_id).await;
     for role in Role::ALL {
         let user = add_user(
             &server.accounts,
@@ -159,7 +179,7 @@ async fn role_route_matrix() {
                     &request_id
                 };
                 let method = route.method.as_str();
-                let url = concrete(route.path, id);
+                let url = concrete(route.path, id, &match_id);
                 let url = if action == Action::Export {
                     format!("{url}?format=jsonl")
                 } else {
@@ -194,7 +214,8 @@ async fn role_route_matrix() {
 #[tokio::test]
 async fn the_firewall_holds_on_every_documented_route() {
     let (server, _) = Server::start().await;
-    let (case_id, _) = fixtures(&server).await;
+    let (case_id, request_id) = fixtures(&server).await;
+    let match_id = fixture_match(&server, &request_id).await;
     let officer = add_user(
         &server.accounts,
         "border-officer",
@@ -205,7 +226,7 @@ async fn the_firewall_holds_on_every_documented_route() {
     let operations = documented_operations();
     assert!(operations.len() >= ROUTES.len());
     for (method, template) in &operations {
-        let url = concrete(template, &case_id);
+        let url = concrete(template, &case_id, &match_id);
         for purpose in Purpose::ALL {
             let http = client(Some(&officer.token), Some(purpose.as_str()));
             let reply = call(&server, &http, method, &url, body_for(template, method, 1)).await;
@@ -286,7 +307,7 @@ async fn unauthenticated_requests_get_401_and_nothing_else_and_purpose_is_requir
                 &server,
                 &http,
                 method,
-                &concrete(route.path, &case_id),
+                &concrete(route.path, &case_id, "0190c0de-0000-7000-8000-000000000000"),
                 body_for(route.path, method, 1),
             )
             .await;

@@ -494,7 +494,11 @@ async fn openapi_documents_every_route_and_every_route_is_served() {
                 continue;
             }
             operations.insert(format!("{} {path}", method.to_uppercase()));
-            let url = server.url(&path.replace("{id}", &uuid::Uuid::now_v7().to_string()));
+            let url = server.url(
+                &path
+                    .replace("{id}", &uuid::Uuid::now_v7().to_string())
+                    .replace("{match_id}", &uuid::Uuid::now_v7().to_string()),
+            );
             let request = match method {
                 "get" => server.http.get(url),
                 "post" => server.http.post(url).json(&json!({})),
@@ -527,11 +531,14 @@ async fn openapi_documents_every_route_and_every_route_is_served() {
             "GET {c}/{id}",
             "PUT {c}/{id}",
             "GET {c}/{id}/history",
+            "GET {c}/{id}/matches",
             "GET {c}/export",
         ] {
             expected.insert(op.replace("{c}", c));
         }
     }
+    expected.insert("GET /api/v1/matches/{match_id}".to_owned());
+    expected.insert("POST /api/v1/matches/{match_id}/review".to_owned());
     assert_eq!(operations, expected);
 
     // Every reference resolves, and operation ids are unique.

@@ -5,10 +5,14 @@ use kinlink_core::RecordKind;
 pub enum StoreError {
     #[error("no {} with this id", kind.as_str())]
     NotFound { kind: RecordKind },
+    #[error("no match with this id")]
+    MatchNotFound,
     #[error("the record is at version {current}, not {expected}: reload it and apply the change again")]
     Conflict { expected: i64, current: i64 },
     #[error("external id appears more than once in the batch (item {index})")]
     DuplicateExternalId { index: usize },
+    #[error("case {index} of the proposals appears more than once")]
+    DuplicateProposal { index: usize },
     #[error("a stored record could not be read (record {id}): {reason}")]
     Corrupt { id: String, reason: String },
     /// A name that must be unique (an agency, a team in its agency, a user
@@ -24,4 +28,33 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Whether the database could not be reached or is shutting down, as
+    /// opposed to refusing this request: worth retrying later (HTTP 503).
+    /// A statement cancelled by `statement_timeout` counts too: the
+    /// database is overloaded or stuck, not the request wrong.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => match e {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed => true,
+                // SQLSTATE classes 08 (connection exception) and 53
+                // (insufficient resources), admin shutdown, crash shutdown,
+                // cannot connect now (57P01-57P03), and statement timeout (57014).
+                sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                    code.starts_with("08")
+                        || code.starts_with("53")
+                        || code.starts_with("57P")
+                        || code == "57014"
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
 }

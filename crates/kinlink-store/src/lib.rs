@@ -23,7 +23,10 @@
 mod accounts;
 mod accounts_sql;
 mod batch;
+pub mod copy;
 mod error;
+mod match_sql;
+mod matches;
 mod postgres;
 mod records;
 mod sql;
@@ -34,18 +37,23 @@ pub use accounts::{
     AccountStore, AgencyRecord, NewUser, SessionRecord, StoredTotp, TeamRecord, TokenRecord, UserRecord,
 };
 pub use error::StoreError;
+pub use matches::{
+    ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
+    RecordChange, RecordWrite, ReviewDecision, StoredMatch,
+};
 pub use postgres::{PgOptions, PgStore};
 pub use records::{ImportItem, ImportOutcome, Records};
 pub use sql::{Dialect, SqlStore, SqlValue};
-pub use sqlite::SqliteStore;
+pub use sqlite::{DATABASE_FILE, SqliteOptions, SqliteStore};
 pub use types::{Actor, Ownership, RawRecord, RawRevision, RecordMeta, Revision, StoredRecord, Visibility};
 
 use async_trait::async_trait;
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
 
 /// What a backend must do. Every write is atomic: it fully happens or not at all.
+/// Every store also keeps match proposals and the change feed ([`MatchStore`]).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: MatchStore + Send + Sync + 'static {
     /// Insert a new record at version 1, minting its id and number.
     async fn insert(
         &self,

@@ -60,6 +60,8 @@ impl Dialect for Postgres {
     /// instead of 1 s. Autovacuum would analyze the table, but only later.
     const ANALYZE_AFTER_IMPORT: Option<&'static str> = Some("ANALYZE records");
 
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
+
     fn id_to_db(id: RecordId) -> Uuid {
         *id.as_uuid()
     }

@@ -42,7 +42,7 @@ const LOOKUP_CHUNK: usize = 500;
 /// An import that creates or updates at least this many records refreshes
 /// the planner's statistics ([`Dialect::ANALYZE_AFTER_IMPORT`]).
 const ANALYZE_AFTER_ROWS: u64 = 1_000;
-/// Rows per multi-row INSERT: 10 parameters each stays far below the limits
+/// Rows per multi-row INSERT: 14 parameters each stays far below the limits
 /// on bound parameters (SQLite 32,766; PostgreSQL 65,535).
 const INSERT_CHUNK: usize = 500;
 
@@ -67,6 +67,10 @@ pub trait Dialect: Database + sealed::Sealed {
     /// Run after an import that wrote many records, if the backend needs it
     /// to plan the next lookups well.
     const ANALYZE_AFTER_IMPORT: Option<&'static str>;
+    /// Appended to a `SELECT` that locks the rows it reads until the
+    /// transaction ends (empty where a write transaction locks the whole
+    /// database anyway).
+    const FOR_UPDATE: &'static str;
     fn id_to_db(id: RecordId) -> Self::Id;
     fn id_from_db(id: Self::Id) -> Result<RecordId, StoreError>;
 
@@ -113,7 +117,7 @@ impl<DB: Dialect> SqlStore<DB> {
 
 /// The clock of every write. PostgreSQL keeps microseconds: truncating on
 /// every backend means a record reads back exactly as the write returned it.
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
@@ -148,11 +152,22 @@ where
         Ok(row.try_get("version")?)
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, DB>, StoreError> {
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'_, DB>, StoreError> {
         Ok(self.pool.begin_with(DB::BEGIN_WRITE).await?)
     }
 
-    fn meta_from_row(row: &DB::Row) -> Result<RecordMeta, StoreError> {
+    /// The change number of a write transaction, stamped on every record it
+    /// writes. Taking it locks the counter until the transaction ends, so
+    /// numbers become visible in order (see `migrations/*/0002_matches.sql`).
+    /// Take it before locking any record row: every writer locks in that order.
+    pub(crate) async fn next_change(conn: &mut DB::Connection) -> Result<i64, StoreError> {
+        let row = sqlx::query("UPDATE change_counter SET last = last + 1 WHERE id = 1 RETURNING last")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(row.try_get("last")?)
+    }
+
+    pub(crate) fn meta_from_row(row: &DB::Row) -> Result<RecordMeta, StoreError> {
         let id = DB::id_from_db(row.try_get("id")?)?;
         let number: String = row.try_get("number")?;
         Ok(RecordMeta {
@@ -214,6 +229,7 @@ where
         Ok(u64::try_from(last - count + 1).unwrap_or(1))
     }
 
+    #[allow(clippy::too_many_arguments)] // one write's facts, each needed
     async fn insert_record(
         conn: &mut DB::Connection,
         kind: RecordKind,
@@ -222,12 +238,13 @@ where
         actor: &Actor,
         external_id: Option<&str>,
         now: DateTime<Utc>,
+        change: i64,
     ) -> Result<RecordMeta, StoreError> {
         let id = RecordId::from_uuid(Uuid::now_v7());
         sqlx::query(
             "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, \
-             owner_user, owner_agency, owner_team) \
-             VALUES ($1, $2, $3, $4, 1, $5, $6, $5, $6, $7, $8, $9, $10)",
+             change_seq, owner_user, owner_agency, owner_team) \
+             VALUES ($1, $2, $3, $4, 1, $5, $6, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(DB::id_to_db(id))
         .bind(kind.as_str())
@@ -236,6 +253,7 @@ where
         .bind(now)
         .bind(actor.as_str())
         .bind(body)
+        .bind(change)
         .bind(actor.owner().map(|o| DB::uuid_to_db(o.user)))
         .bind(actor.owner().map(|o| DB::uuid_to_db(o.agency)))
         .bind(actor.owner().and_then(|o| o.team).map(DB::uuid_to_db))
@@ -277,7 +295,8 @@ where
     }
 
     /// Compare-and-swap on the version; reports NotFound or Conflict on failure.
-    async fn update_record(
+    #[allow(clippy::too_many_arguments)] // one write's facts, each needed
+    pub(crate) async fn update_record(
         conn: &mut DB::Connection,
         kind: RecordKind,
         id: RecordId,
@@ -285,9 +304,10 @@ where
         body: &str,
         actor: &Actor,
         now: DateTime<Utc>,
+        change: i64,
     ) -> Result<RecordMeta, StoreError> {
         let row = sqlx::query(&format!(
-            "UPDATE records SET body = $1, version = version + 1, updated_at = $2, updated_by = $3 \
+            "UPDATE records SET body = $1, version = version + 1, updated_at = $2, updated_by = $3, change_seq = $7 \
              WHERE id = $4 AND kind = $5 AND version = $6 RETURNING {META_COLUMNS}"
         ))
         .bind(body)
@@ -296,6 +316,7 @@ where
         .bind(DB::id_to_db(id))
         .bind(kind.as_str())
         .bind(expected_version)
+        .bind(change)
         .fetch_optional(&mut *conn)
         .await?;
         let Some(row) = row else {
@@ -350,6 +371,7 @@ where
     /// Insert new records numbered from `first` on, a chunk of rows per
     /// statement rather than a statement per row. `progress` is told how
     /// many rows are inserted so far.
+    #[allow(clippy::too_many_arguments)] // one write's facts, each needed
     async fn insert_new(
         conn: &mut DB::Connection,
         kind: RecordKind,
@@ -357,6 +379,7 @@ where
         first: u64,
         actor: &Actor,
         now: DateTime<Utc>,
+        change: i64,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<(), StoreError> {
         let mut inserted = 0;
@@ -372,7 +395,7 @@ where
                 .collect();
             let mut insert = Batch::<DB>::new(
                 "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, \
-                 owner_user, owner_agency, owner_team) VALUES ",
+                 change_seq, owner_user, owner_agency, owner_team) VALUES ",
             );
             let mut revisions = Batch::<DB>::new(
                 "INSERT INTO record_revisions (record_id, version, changed_at, changed_by, body) VALUES ",
@@ -389,6 +412,7 @@ where
                         .bind(now)
                         .bind(actor.as_str())
                         .bind(item.body.as_str())
+                        .bind(change)
                         .bind(actor.owner().map(|o| DB::uuid_to_db(o.user)))
                         .bind(actor.owner().map(|o| DB::uuid_to_db(o.agency)))
                         .bind(actor.owner().and_then(|o| o.team).map(DB::uuid_to_db));
@@ -423,6 +447,9 @@ where
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
+    // For the match half of the store (`match_sql.rs`).
+    f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
     Option<DB::Id>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
@@ -436,9 +463,10 @@ where
     ) -> Result<RecordMeta, StoreError> {
         let now = now();
         let mut tx = self.begin_write().await?;
+        let change = Self::next_change(&mut tx).await?;
         let sequence = Self::reserve_numbers(&mut tx, kind, now.year(), 1).await?;
         let number = RecordNumber::new(kind, now.year(), sequence);
-        let meta = Self::insert_record(&mut tx, kind, number, body, actor, external_id, now).await?;
+        let meta = Self::insert_record(&mut tx, kind, number, body, actor, external_id, now, change).await?;
         tx.commit().await?;
         Ok(meta)
     }
@@ -452,7 +480,9 @@ where
         actor: &Actor,
     ) -> Result<RecordMeta, StoreError> {
         let mut tx = self.begin_write().await?;
-        let meta = Self::update_record(&mut tx, kind, id, expected_version, body, actor, now()).await?;
+        let change = Self::next_change(&mut tx).await?;
+        let meta =
+            Self::update_record(&mut tx, kind, id, expected_version, body, actor, now(), change).await?;
         tx.commit().await?;
         Ok(meta)
     }
@@ -608,6 +638,8 @@ where
         let now = now();
         let mut outcome = ImportOutcome::default();
         let mut tx = self.begin_write().await?;
+        // One change number for the whole import: its records appear together.
+        let change = Self::next_change(&mut tx).await?;
         let mut new_items = Vec::new();
         // Look existing records up a chunk at a time rather than row by row:
         // each statement is a round trip (to SQLite's worker thread, or over
@@ -627,6 +659,7 @@ where
                             &item.body,
                             actor,
                             now,
+                            change,
                         )
                         .await?;
                         outcome.updated += 1;
@@ -639,7 +672,7 @@ where
             let first = Self::reserve_numbers(&mut tx, kind, now.year(), new_items.len() as u64).await?;
             let done_before = outcome.updated + outcome.unchanged;
             let progress = |inserted| progress(done_before + inserted);
-            Self::insert_new(&mut tx, kind, &new_items, first, actor, now, &progress).await?;
+            Self::insert_new(&mut tx, kind, &new_items, first, actor, now, change, &progress).await?;
             outcome.created = new_items.len() as u64;
         }
         tx.commit().await?;

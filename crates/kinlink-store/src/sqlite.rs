@@ -21,6 +21,26 @@ pub const DATABASE_FILE: &str = "kinlink.sqlite";
 /// The store on an SQLite file.
 pub type SqliteStore = SqlStore<Sqlite>;
 
+/// How [`SqliteStore::open_with`] uses the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// Connections the pool opens at most. SQLite has one writer at a time
+    /// whatever this is; more connections let more reads run beside it.
+    pub max_connections: u32,
+    /// Longest a write waits for another writer (a CLI import beside the
+    /// server) to finish before failing with "database is locked".
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            busy_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 impl Dialect for Sqlite {
     /// SQLite has no uuid type: ids are lower-case hyphenated text, which
     /// sorts like the UUID's bytes.
@@ -32,6 +52,9 @@ impl Dialect for Sqlite {
 
     /// SQLite plans the lookups by external id on its index without statistics.
     const ANALYZE_AFTER_IMPORT: Option<&'static str> = None;
+
+    /// `BEGIN IMMEDIATE` has locked the database for writing already.
+    const FOR_UPDATE: &'static str = "";
 
     fn id_to_db(id: RecordId) -> String {
         id.to_string()
@@ -54,7 +77,13 @@ impl SqlStore<Sqlite> {
         Self::open_file(&data_dir.join(DATABASE_FILE)).await
     }
 
+    /// [`SqliteStore::open`] with the default options, on the file at `path`.
     pub async fn open_file(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, &SqliteOptions::default()).await
+    }
+
+    /// Open (creating if needed) the database file at `path` and run migrations.
+    pub async fn open_with(path: &Path, sqlite: &SqliteOptions) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -63,9 +92,9 @@ impl SqlStore<Sqlite> {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             // A CLI import and the server may write at once: wait rather than fail.
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(sqlite.busy_timeout);
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(sqlite.max_connections)
             .connect_with(options)
             .await?;
         MIGRATIONS.run(&pool).await?;

@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, SubsecRound, Utc};
 use kinlink_core::{
-    Calendar, CalendarDate, ChildCase, ChildIdentity, PartialDate, PersonName, RecordKind, RecordNumber,
-    Validated, WrittenName,
+    Calendar, CalendarDate, ChildCase, ChildIdentity, Inquirer, PartialDate, PersonName, RecordId,
+    RecordKind, RecordNumber, Relation, TracingRequest, TracingStatus, Validated, WrittenName,
 };
 use kinlink_policy::{AgencyType, Role};
 use kinlink_store::{
-    AccountStore, Actor, ImportItem, NewUser, Ownership, PgOptions, PgStore, Records, SessionRecord,
-    SqliteStore, Store, StoreError, StoredTotp, TokenRecord, Visibility,
+    AccountStore, Actor, ChangeCursor, ImportItem, MatchId, MatchLabel, MatchStatus, NewUser, Ownership,
+    PgOptions, PgStore, ProposedMatch, RecordWrite, Records, ReviewDecision, SessionRecord, SqliteStore,
+    Store, StoreError, StoredTotp, TokenRecord, Visibility,
 };
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
@@ -40,6 +41,35 @@ fn case(given: &str) -> Validated<ChildCase> {
         ChildCase {
             child,
             ..Default::default()
+        },
+        today(),
+    )
+    .expect("valid fixture")
+}
+
+fn tracing_request(given: &str) -> Validated<TracingRequest> {
+    let sought = ChildIdentity {
+        names: PersonName {
+            given: Some(WrittenName::new(given)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    Validated::new(
+        TracingRequest {
+            inquirer: Inquirer {
+                names: PersonName {
+                    given: Some(WrittenName::new("Maryam")),
+                    ..Default::default()
+                },
+                relation: Relation::Mother,
+                contact: None,
+                location: None,
+            },
+            sought_children: vec![sought],
+            status: TracingStatus::Open,
+            recorded_on: None,
+            notes: None,
         },
         today(),
     )
@@ -250,6 +280,14 @@ contract!(
     a_bad_import_writes_nothing,
     kinds_do_not_mix,
     concurrent_updates_of_one_version_let_exactly_one_win,
+    proposes_matches_and_lists_them_from_both_sides,
+    reviews_compare_and_swap_and_keep_their_history,
+    a_rejected_pair_stays_rejected_until_a_record_changes,
+    pending_pairs_no_longer_proposed_are_withdrawn,
+    a_confirmation_writes_the_records_with_it_or_nothing,
+    proposals_need_an_existing_request_and_distinct_cases,
+    the_change_feed_follows_every_write_in_order,
+    the_matcher_position_only_moves_forward,
 );
 
 async fn creates_and_reads_with_numbers(store: Arc<dyn Store>) {
@@ -480,6 +518,411 @@ async fn concurrent_updates_of_one_version_let_exactly_one_win(store: Arc<dyn St
     }
     assert_eq!(won, 1);
     assert_eq!(cases.history(id).await.expect("history").len(), 2);
+}
+
+/// A request and two cases, stored; their ids.
+async fn pair_fixture(store: &Arc<dyn Store>) -> (RecordId, RecordId, RecordId) {
+    let requests = Records::<TracingRequest>::new(store.clone());
+    let cases = Records::<ChildCase>::new(store.clone());
+    let request = requests
+        .create(tracing_request("Amina"), &actor())
+        .await
+        .expect("created");
+    let a = cases.create(case("Amina"), &actor()).await.expect("created");
+    let b = cases.create(case("Aminata"), &actor()).await.expect("created");
+    (request.meta.id, a.meta.id, b.meta.id)
+}
+
+fn proposal(case_id: RecordId, case_version: i64, score: f64) -> ProposedMatch {
+    ProposedMatch {
+        case_id,
+        case_version,
+        sought_child: 0,
+        score,
+        label: if score >= 0.999 {
+            MatchLabel::Match
+        } else {
+            MatchLabel::Possible
+        },
+        sibling: false,
+        explanation: format!(r#"{{"total_weight": {score}}}"#),
+    }
+}
+
+fn decision(status: MatchStatus, reason: Option<&str>) -> ReviewDecision<'_> {
+    ReviewDecision { status, reason }
+}
+
+async fn proposes_matches_and_lists_them_from_both_sides(store: Arc<dyn Store>) {
+    let (request, a, b) = pair_fixture(&store).await;
+    let outcome = store
+        .propose_matches(
+            request,
+            1,
+            &[proposal(b, 1, 0.6), proposal(a, 1, 0.9995)],
+            &actor(),
+        )
+        .await
+        .expect("proposes");
+    assert_eq!((outcome.created, outcome.unchanged), (2, 0));
+    let listed = store.matches_for_request(request).await.expect("lists");
+    assert_eq!(
+        listed.iter().map(|m| m.case_id).collect::<Vec<_>>(),
+        [a, b],
+        "best score first"
+    );
+    let best = &listed[0];
+    assert_eq!(
+        (best.status, best.label, best.version, best.proposed),
+        (MatchStatus::New, MatchLabel::Match, 1, true)
+    );
+    assert_eq!(
+        (best.request_version, best.case_version, best.sought_child),
+        (1, 1, 0)
+    );
+    assert_eq!(best.request_number.kind(), RecordKind::TracingRequest);
+    assert_eq!(best.case_number.kind(), RecordKind::ChildCase);
+    assert_eq!(best.explanation, r#"{"total_weight": 0.9995}"#);
+    let for_case = store.matches_for_case(a).await.expect("lists");
+    assert_eq!(for_case.len(), 1);
+    assert_eq!(&for_case[0], best);
+    assert_eq!(
+        store.get_match(best.id).await.expect("reads").as_ref(),
+        Some(best)
+    );
+    assert_eq!(store.get_match(MatchId::new()).await.expect("reads"), None);
+    // The same proposals again change nothing, not even versions.
+    let again = store
+        .propose_matches(
+            request,
+            1,
+            &[proposal(b, 1, 0.6), proposal(a, 1, 0.9995)],
+            &actor(),
+        )
+        .await
+        .expect("proposes");
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
+    assert_eq!(
+        store
+            .get_match(best.id)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .version,
+        1
+    );
+}
+
+async fn reviews_compare_and_swap_and_keep_their_history(store: Arc<dyn Store>) {
+    let (request, a, _) = pair_fixture(&store).await;
+    store
+        .propose_matches(request, 1, &[proposal(a, 1, 0.9)], &actor())
+        .await
+        .expect("proposes");
+    let id = store.matches_for_request(request).await.expect("lists")[0].id;
+    let reviewer = Actor::new("reviewer");
+    let looked = store
+        .review_match(id, 1, decision(MatchStatus::UnderReview, None), &reviewer, &[])
+        .await
+        .expect("reviews");
+    assert_eq!((looked.status, looked.version), (MatchStatus::UnderReview, 2));
+    assert_eq!(looked.reviewed_by.as_deref(), Some("reviewer"));
+    match store
+        .review_match(
+            id,
+            1,
+            decision(MatchStatus::Rejected, Some("stale")),
+            &reviewer,
+            &[],
+        )
+        .await
+    {
+        Err(StoreError::Conflict {
+            expected: 1,
+            current: 2,
+        }) => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let rejected = store
+        .review_match(
+            id,
+            2,
+            decision(MatchStatus::Rejected, Some("different mother")),
+            &reviewer,
+            &[],
+        )
+        .await
+        .expect("reviews");
+    assert_eq!(rejected.reason.as_deref(), Some("different mother"));
+    let history = store.match_history(id).await.expect("history");
+    assert_eq!(
+        history.iter().map(|h| (h.version, h.status)).collect::<Vec<_>>(),
+        [
+            (1, MatchStatus::New),
+            (2, MatchStatus::UnderReview),
+            (3, MatchStatus::Rejected)
+        ]
+    );
+    assert_eq!(history[0].changed_by, "test");
+    assert_eq!(history[2].changed_by, "reviewer");
+    assert_eq!(history[2].reason.as_deref(), Some("different mother"));
+    assert!(matches!(
+        store
+            .review_match(
+                MatchId::new(),
+                1,
+                decision(MatchStatus::Confirmed, Some("x")),
+                &reviewer,
+                &[]
+            )
+            .await,
+        Err(StoreError::MatchNotFound)
+    ));
+    assert!(
+        store
+            .match_history(MatchId::new())
+            .await
+            .expect("reads")
+            .is_empty()
+    );
+}
+
+async fn a_rejected_pair_stays_rejected_until_a_record_changes(store: Arc<dyn Store>) {
+    let (request, a, _) = pair_fixture(&store).await;
+    store
+        .propose_matches(request, 1, &[proposal(a, 1, 0.9)], &actor())
+        .await
+        .expect("proposes");
+    let id = store.matches_for_request(request).await.expect("lists")[0].id;
+    store
+        .review_match(
+            id,
+            1,
+            decision(MatchStatus::Rejected, Some("not her")),
+            &Actor::new("r"),
+            &[],
+        )
+        .await
+        .expect("reviews");
+    // Proposed again from the same versions, even with another score: stays rejected.
+    let again = store
+        .propose_matches(request, 1, &[proposal(a, 1, 0.95)], &actor())
+        .await
+        .expect("proposes");
+    assert_eq!((again.reopened, again.unchanged), (0, 1));
+    let still = store.get_match(id).await.expect("reads").expect("exists");
+    assert_eq!((still.status, still.version), (MatchStatus::Rejected, 2));
+    assert_eq!(still.reason.as_deref(), Some("not her"));
+    // The case changed: proposed again, the rejection kept in the history.
+    let changed = store
+        .propose_matches(request, 1, &[proposal(a, 2, 0.95)], &actor())
+        .await
+        .expect("proposes");
+    assert_eq!(changed.reopened, 1);
+    let reopened = store.get_match(id).await.expect("reads").expect("exists");
+    assert_eq!(
+        (reopened.status, reopened.version, reopened.case_version),
+        (MatchStatus::New, 3, 2)
+    );
+    assert_eq!((reopened.reason, reopened.reviewed_by), (None, None));
+    assert_eq!(reopened.score, 0.95);
+    let history = store.match_history(id).await.expect("history");
+    assert_eq!(
+        history.iter().map(|h| h.status).collect::<Vec<_>>(),
+        [MatchStatus::New, MatchStatus::Rejected, MatchStatus::New]
+    );
+    assert_eq!(history[1].reason.as_deref(), Some("not her"));
+    // And the request changing re-opens a rejection too.
+    store
+        .review_match(
+            id,
+            3,
+            decision(MatchStatus::Rejected, Some("still not")),
+            &Actor::new("r"),
+            &[],
+        )
+        .await
+        .expect("reviews");
+    let by_request = store
+        .propose_matches(request, 2, &[proposal(a, 2, 0.95)], &actor())
+        .await
+        .expect("proposes");
+    assert_eq!(by_request.reopened, 1);
+}
+
+async fn pending_pairs_no_longer_proposed_are_withdrawn(store: Arc<dyn Store>) {
+    let (request, a, b) = pair_fixture(&store).await;
+    store
+        .propose_matches(request, 1, &[proposal(a, 1, 0.9), proposal(b, 1, 0.5)], &actor())
+        .await
+        .expect("proposes");
+    let outcome = store
+        .propose_matches(request, 2, &[proposal(a, 1, 0.8)], &actor())
+        .await
+        .expect("proposes");
+    assert_eq!((outcome.updated, outcome.withdrawn), (1, 1));
+    let listed = store.matches_for_request(request).await.expect("lists");
+    let of = |case| listed.iter().find(|m| m.case_id == case).expect("listed");
+    assert_eq!(
+        (of(a).proposed, of(a).version, of(a).request_version),
+        (true, 2, 2)
+    );
+    assert_eq!(of(a).score, 0.8);
+    assert_eq!(
+        (of(b).proposed, of(b).version, of(b).status),
+        (false, 2, MatchStatus::New)
+    );
+    // Proposed again: back, one version on.
+    store
+        .propose_matches(request, 2, &[proposal(a, 1, 0.8), proposal(b, 1, 0.5)], &actor())
+        .await
+        .expect("proposes");
+    let b_now = store.matches_for_case(b).await.expect("lists");
+    assert_eq!((b_now[0].proposed, b_now[0].version), (true, 3));
+}
+
+async fn a_confirmation_writes_the_records_with_it_or_nothing(store: Arc<dyn Store>) {
+    let (request, a, _) = pair_fixture(&store).await;
+    store
+        .propose_matches(request, 1, &[proposal(a, 1, 0.9995)], &actor())
+        .await
+        .expect("proposes");
+    let id = store.matches_for_request(request).await.expect("lists")[0].id;
+    let requests = Records::<TracingRequest>::new(store.clone());
+    let mut moved = tracing_request("Amina").into_inner();
+    moved.status = TracingStatus::Verification;
+    let body = serde_json::to_string(&moved).expect("serialises");
+    let write = |expected_version| RecordWrite {
+        kind: RecordKind::TracingRequest,
+        id: request,
+        expected_version,
+        body: body.clone(),
+    };
+    // A stale record version: neither the review nor the record is written.
+    match store
+        .review_match(
+            id,
+            1,
+            decision(MatchStatus::Confirmed, Some("mother recognised")),
+            &actor(),
+            &[write(7)],
+        )
+        .await
+    {
+        Err(StoreError::Conflict {
+            expected: 7,
+            current: 1,
+        }) => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let unchanged = store.get_match(id).await.expect("reads").expect("exists");
+    assert_eq!((unchanged.status, unchanged.version), (MatchStatus::New, 1));
+    assert_eq!(store.match_history(id).await.expect("history").len(), 1);
+    let confirmed = store
+        .review_match(
+            id,
+            1,
+            decision(MatchStatus::Confirmed, Some("mother recognised")),
+            &actor(),
+            &[write(1)],
+        )
+        .await
+        .expect("reviews");
+    assert_eq!(confirmed.status, MatchStatus::Confirmed);
+    let stored = requests.get(request).await.expect("reads").expect("exists");
+    assert_eq!(
+        (stored.meta.version, stored.record.status),
+        (2, TracingStatus::Verification)
+    );
+    // A confirmed pair is left alone by the matcher.
+    let outcome = store
+        .propose_matches(request, 2, &[proposal(a, 1, 0.5)], &actor())
+        .await
+        .expect("proposes");
+    assert_eq!(outcome.unchanged, 1);
+    assert_eq!(
+        store.get_match(id).await.expect("reads").expect("exists"),
+        confirmed
+    );
+}
+
+async fn proposals_need_an_existing_request_and_distinct_cases(store: Arc<dyn Store>) {
+    let (request, a, _) = pair_fixture(&store).await;
+    // A case id is not a request.
+    assert!(matches!(
+        store
+            .propose_matches(a, 1, &[proposal(a, 1, 0.9)], &actor())
+            .await,
+        Err(StoreError::NotFound {
+            kind: RecordKind::TracingRequest
+        })
+    ));
+    assert!(matches!(
+        store
+            .propose_matches(request, 1, &[proposal(a, 1, 0.9), proposal(a, 1, 0.8)], &actor())
+            .await,
+        Err(StoreError::DuplicateProposal { index: 1 })
+    ));
+    assert!(
+        store
+            .matches_for_request(request)
+            .await
+            .expect("lists")
+            .is_empty()
+    );
+}
+
+async fn the_change_feed_follows_every_write_in_order(store: Arc<dyn Store>) {
+    assert_eq!(store.latest_change().await.expect("reads"), 0);
+    let cases = Records::<ChildCase>::new(store.clone());
+    let requests = Records::<TracingRequest>::new(store.clone());
+    let first = cases.create(case("Amina"), &actor()).await.expect("created");
+    let second = requests
+        .create(tracing_request("Hawa"), &actor())
+        .await
+        .expect("created");
+    cases
+        .update(first.meta.id, 1, case("Aminah"), &actor())
+        .await
+        .expect("updated");
+    let imported = vec![("C1".to_owned(), case("Nuur")), ("C2".to_owned(), case("Ali"))];
+    cases.import(&imported, &actor()).await.expect("imports");
+    let latest = store.latest_change().await.expect("reads");
+    let all = store
+        .changes_since(ChangeCursor::default(), 100)
+        .await
+        .expect("reads");
+    // The update moved the first case after the request; the import's two share one number.
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[0].id, second.meta.id);
+    assert_eq!(all[0].kind, RecordKind::TracingRequest);
+    assert_eq!((all[1].id, all[1].version), (first.meta.id, 2));
+    assert!(all[1].body.contains("Aminah"));
+    assert_eq!(all[2].change, all[3].change);
+    assert_eq!(all[3].change, latest);
+    assert!(all.windows(2).all(|w| w[0].change <= w[1].change));
+    // Page by page from a cursor, including inside one change number.
+    let mut cursor = ChangeCursor::default();
+    let mut paged = Vec::new();
+    loop {
+        let page = store.changes_since(cursor, 1).await.expect("reads");
+        let Some(last) = page.last() else { break };
+        cursor = ChangeCursor::after(last);
+        paged.extend(page);
+    }
+    assert_eq!(paged, all);
+    let after = ChangeCursor {
+        change: latest,
+        id: None,
+    };
+    assert!(store.changes_since(after, 10).await.expect("reads").is_empty());
+}
+
+async fn the_matcher_position_only_moves_forward(store: Arc<dyn Store>) {
+    assert_eq!(store.matcher_position().await.expect("reads"), 0);
+    store.advance_matcher_position(5).await.expect("writes");
+    store.advance_matcher_position(3).await.expect("writes");
+    assert_eq!(store.matcher_position().await.expect("reads"), 5);
 }
 
 /// Data written before a store is closed is there when it is opened again,

@@ -32,6 +32,22 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
+    /// Connections each process's database pool opens at most [default: 10 on PostgreSQL, 8 on SQLite]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub db_max_connections: Option<u32>,
+
+    /// PostgreSQL: longest one statement may run (500ms, 30s, 2m; off: the server's setting) [default: 30s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub db_statement_timeout: Option<String>,
+
+    /// PostgreSQL: longest to wait for a connection before a request fails with 503 [default: 10s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub db_acquire_timeout: Option<String>,
+
+    /// SQLite: longest a write waits for another writer before failing [default: 30s]
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub sqlite_busy_timeout: Option<String>,
+
     /// Configuration file (TOML) [default: kinlink.toml in the current directory, if it exists]
     #[arg(long, global = true, value_name = "FILE", env = "KINLINK_CONFIG")]
     pub config: Option<PathBuf>,
@@ -67,6 +83,15 @@ pub enum Command {
     /// Find the registered child each tracing request seeks, or duplicate records
     #[command(subcommand)]
     Match(MatchCommand),
+    /// Copy a whole deployment to another database (SQLite ⇄ PostgreSQL) and verify the copy
+    ///
+    /// Every table is copied: records with their full revision history, ids, numbers and
+    /// number sequences, match proposals with their reviews, and the accounts (agencies,
+    /// teams, users, sessions, API tokens; secrets as stored, hashed or sealed), from one
+    /// consistent snapshot of the source, in one transaction, then checked
+    /// (row counts, each record's versions, a SHA-256 digest of every row) before it commits.
+    /// Stop the servers first: writes made after the snapshot are not copied.
+    CopyDb(CopyDbArgs),
     /// Print the effective configuration as TOML
     Config,
     /// Bring the database schema up to date and print which backend it is
@@ -196,6 +221,19 @@ pub enum TokenCommand {
     },
     /// Revoke a token by its prefix
     Revoke { prefix: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CopyDbArgs {
+    /// The database to copy: sqlite://PATH or postgres://USER@HOST[:PORT]/DATABASE
+    #[arg(long, value_name = "URL", env = "KINLINK_COPY_FROM", hide_env_values = true)]
+    pub from: String,
+    /// The database to copy into, created or migrated if needed; it must be empty
+    #[arg(long, value_name = "URL", env = "KINLINK_COPY_TO", hide_env_values = true)]
+    pub to: String,
+    /// Delete everything the target holds first (in the same transaction) instead of refusing
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// The same subcommands for child cases and tracing requests.

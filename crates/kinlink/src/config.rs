@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use kinlink_store::{PgOptions, SqliteOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::GlobalArgs;
@@ -17,7 +19,15 @@ pub const DEFAULT_CONFIG_FILE: &str = "kinlink.toml";
 /// Keys read from the environment, as `KINLINK_DATA_DIR` and so on. Listed so
 /// that an unrelated `KINLINK_*` variable (such as `KINLINK_CONFIG`, read by
 /// the flag itself) is not taken for a setting.
-const KEYS: [&str; 3] = ["data_dir", "listen", "database_url"];
+const KEYS: [&str; 7] = [
+    "data_dir",
+    "listen",
+    "database_url",
+    "db_max_connections",
+    "db_statement_timeout",
+    "db_acquire_timeout",
+    "sqlite_busy_timeout",
+];
 
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,15 +45,34 @@ pub struct Config {
     /// role that sees personal data (all but statistician and administrator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totp_required_roles: Option<Vec<kinlink_policy::Role>>,
+    /// Connections each process's pool opens at most; unset: 10 on
+    /// PostgreSQL, 8 on SQLite. A number, also as text (from the environment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "number_or_text")]
+    pub db_max_connections: Option<u32>,
+    /// PostgreSQL: longest one statement may run before the server cancels
+    /// it (`500ms`, `30s`, `2m`; `off` keeps the server's own setting).
+    pub db_statement_timeout: String,
+    /// PostgreSQL: longest to wait for a connection (to the server, or from
+    /// a busy pool) before a request fails with 503.
+    pub db_acquire_timeout: String,
+    /// SQLite: longest a write waits for another writer before failing.
+    pub sqlite_busy_timeout: String,
 }
 
 impl Default for Config {
     fn default() -> Self {
+        let pg = PgOptions::default();
+        let sqlite = SqliteOptions::default();
         Self {
             data_dir: PathBuf::from("./kinlink-data"),
             listen: "127.0.0.1:8080".to_owned(),
             database_url: None,
             totp_required_roles: None,
+            db_max_connections: None,
+            db_statement_timeout: pg.statement_timeout.map_or("off".to_owned(), format_duration),
+            db_acquire_timeout: format_duration(pg.acquire_timeout),
+            sqlite_busy_timeout: format_duration(sqlite.busy_timeout),
         }
     }
 }
@@ -57,6 +86,14 @@ struct Flags<'a> {
     database_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     listen: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    db_max_connections: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    db_statement_timeout: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    db_acquire_timeout: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sqlite_busy_timeout: Option<&'a str>,
 }
 
 impl Config {
@@ -80,6 +117,10 @@ impl Config {
             data_dir: global.data_dir.as_deref(),
             database_url: global.database_url.as_deref(),
             listen,
+            db_max_connections: global.db_max_connections,
+            db_statement_timeout: global.db_statement_timeout.as_deref(),
+            db_acquire_timeout: global.db_acquire_timeout.as_deref(),
+            sqlite_busy_timeout: global.sqlite_busy_timeout.as_deref(),
         };
         // Taken as text: `Env` alone would read `KINLINK_DATA_DIR=2026` as a
         // number and then refuse it as a path. Every setting is text.
@@ -101,7 +142,39 @@ impl Config {
         {
             config.database_url = None;
         }
+        // Checked now, so that a typo fails every command, not only those that open the database.
+        config.pg_options()?;
+        config.sqlite_options()?;
         Ok(config)
+    }
+
+    /// How to use a PostgreSQL server.
+    pub fn pg_options(&self) -> Result<PgOptions> {
+        let defaults = PgOptions::default();
+        Ok(PgOptions {
+            max_connections: self.max_connections()?.unwrap_or(defaults.max_connections),
+            statement_timeout: match self.db_statement_timeout.trim() {
+                "off" => None,
+                text => Some(parse_duration("db_statement_timeout", text)?),
+            },
+            acquire_timeout: parse_duration("db_acquire_timeout", &self.db_acquire_timeout)?,
+        })
+    }
+
+    /// How to use an SQLite file.
+    pub fn sqlite_options(&self) -> Result<SqliteOptions> {
+        let defaults = SqliteOptions::default();
+        Ok(SqliteOptions {
+            max_connections: self.max_connections()?.unwrap_or(defaults.max_connections),
+            busy_timeout: parse_duration("sqlite_busy_timeout", &self.sqlite_busy_timeout)?,
+        })
+    }
+
+    fn max_connections(&self) -> Result<Option<u32>> {
+        match self.db_max_connections {
+            Some(0) => bail!("invalid configuration: db_max_connections must be at least 1"),
+            n => Ok(n),
+        }
     }
 
     /// The configuration as TOML, with any password in the database URL masked.
@@ -111,6 +184,62 @@ impl Config {
             ..self.clone()
         };
         toml::to_string(&shown).context("cannot print the configuration as TOML")
+    }
+}
+
+/// A whole number, given as a number (in the file) or as text (from the environment).
+fn number_or_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Number(u32),
+        Text(String),
+    }
+    match Option::<Given>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Given::Number(n)) => Ok(Some(n)),
+        Some(Given::Text(text)) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom("expected a whole number")),
+    }
+}
+
+/// `250ms`, `30s`, `2m` or `1h`: a whole number and a unit.
+fn parse_duration(key: &str, text: &str) -> Result<Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let millis_per_unit = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => 0,
+    };
+    match number.parse::<u64>() {
+        Ok(n) if millis_per_unit > 0 && n > 0 => Ok(Duration::from_millis(n.saturating_mul(millis_per_unit))),
+        _ => bail!(
+            "invalid configuration: {key} must be a duration such as 500ms, 30s or 2m{}",
+            if key == "db_statement_timeout" {
+                ", or off"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+/// The shortest of `parse_duration`'s forms.
+fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms.is_multiple_of(60_000) && ms > 0 {
+        format!("{}m", ms / 60_000)
+    } else if ms.is_multiple_of(1_000) {
+        format!("{}s", ms / 1_000)
+    } else {
+        format!("{ms}ms")
     }
 }
 
@@ -148,6 +277,24 @@ fn mask_password(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_parse_in_every_unit_and_print_back() {
+        assert_eq!(
+            parse_duration("k", "250ms").ok(),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(parse_duration("k", " 30s ").ok(), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("k", "2m").ok(), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("k", "1h").ok(), Some(Duration::from_secs(3600)));
+        for bad in ["", "30", "0s", "s", "-1s", "1.5s", "3 days", "off"] {
+            assert!(parse_duration("k", bad).is_err(), "{bad:?}");
+        }
+        for text in ["250ms", "30s", "2m", "1500ms"] {
+            let parsed = parse_duration("k", text).expect("valid");
+            assert_eq!(format_duration(parsed), text);
+        }
+    }
 
     #[test]
     fn passwords_are_masked() {

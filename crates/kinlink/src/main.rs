@@ -10,6 +10,7 @@
 mod accounts;
 mod cli;
 mod config;
+mod copy_db;
 mod demo;
 mod export;
 mod import;
@@ -74,6 +75,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Match(command) => tokio::task::spawn_blocking(move || matching::run(&command))
             .await
             .context("matching failed")?,
+        Command::CopyDb(args) => copy_db::run(&args, &config).await,
         Command::Config => {
             print!("{}", config.to_toml()?);
             Ok(())

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use kinlink_store::{AccountStore, Actor, PgOptions, PgStore, SqliteStore, Store};
+use kinlink_store::{AccountStore, Actor, PgStore, SqliteStore, Store};
 
 use crate::config::Config;
 
@@ -38,7 +38,7 @@ pub async fn migrate(config: &Config) -> Result<()> {
 }
 
 /// The store the configuration names.
-enum Backend {
+pub enum Backend {
     Sqlite(SqliteStore),
     Postgres(PgStore),
 }
@@ -46,14 +46,23 @@ enum Backend {
 async fn open_backend(config: &Config) -> Result<Backend> {
     let Some(url) = config.database_url.as_deref() else {
         create_private_dir(&config.data_dir)?;
-        let store = SqliteStore::open(&config.data_dir).await.with_context(|| {
-            format!(
-                "cannot open the database in the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
+        let path = config.data_dir.join(kinlink_store::DATABASE_FILE);
+        let store = SqliteStore::open_with(&path, &config.sqlite_options()?)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database in the data directory {}",
+                    config.data_dir.display()
+                )
+            })?;
         return Ok(Backend::Sqlite(store));
     };
+    open_url(config, url).await
+}
+
+/// Open the database at `url` (`sqlite://PATH` or `postgres://...`) with the
+/// configuration's pool options; the configuration's own database is not used.
+pub async fn open_url(config: &Config, url: &str) -> Result<Backend> {
     // Never repeat the URL itself in a message: it may carry a password.
     let (scheme, rest) = url.split_once(':').unwrap_or(("", url));
     match scheme.to_ascii_lowercase().as_str() {
@@ -68,13 +77,13 @@ async fn open_backend(config: &Config) -> Result<Backend> {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 create_private_dir(parent)?;
             }
-            let store = SqliteStore::open_file(path)
+            let store = SqliteStore::open_with(path, &config.sqlite_options()?)
                 .await
                 .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
             Ok(Backend::Sqlite(store))
         }
         "postgres" | "postgresql" => {
-            let store = PgStore::connect(url, PgOptions::default()).await.context(
+            let store = PgStore::connect(url, config.pg_options()?).await.context(
                 "cannot open the PostgreSQL database of database_url \
                  (the URL is not repeated here: it may hold a password)",
             )?;

@@ -230,19 +230,30 @@ fn date_level(a: Option<&DateInterval>, b: Option<&DateInterval>) -> u8 {
     }
 }
 
-/// Family name level: family names compared, or the whole names when that
-/// is better or a side has no family name.
-fn family_level(a: &MatchRecord, b: &MatchRecord) -> NameLevel {
-    let direct = NameLevel::of(&a.family, &b.family);
-    // Name chains and swapped fields (the family name holding the father's
-    // name, given and family exchanged): the whole names aligned
-    // order-insensitively, never above `Strong`.
+/// Given and family name levels. The family names are compared, or the
+/// whole names when that is better or a side has no family name (name
+/// chains, the family name holding the father's name). When the whole
+/// names agree but the given names do not, the given name was written in
+/// another field (surname first, given and family swapped, the given name
+/// among the other names): the given name then counts as the whole names'
+/// agreement. A sibling's whole name has a given name of its own, in
+/// conflict, so its whole-name agreement stays below `Strong`.
+fn name_levels(a: &MatchRecord, b: &MatchRecord) -> (NameLevel, NameLevel) {
+    let direct_given = NameLevel::of(&a.given, &b.given);
+    let direct_family = NameLevel::of(&a.family, &b.family);
+    // Never above `Strong`: the order of the parts is not the recorded one.
     let whole = NameLevel::of(&a.name, &b.name).min(NameLevel::Strong);
-    if direct == NameLevel::Missing || whole > direct {
+    let family = if direct_family == NameLevel::Missing || whole > direct_family {
         whole
     } else {
-        direct
-    }
+        direct_family
+    };
+    let given = if direct_given != NameLevel::Missing && whole == NameLevel::Strong {
+        direct_given.max(whole)
+    } else {
+        direct_given
+    };
+    (given, family)
 }
 
 /// The comparison vector of two records. Symmetric in its arguments except
@@ -258,9 +269,10 @@ pub fn compare(a: &MatchRecord, b: &MatchRecord) -> Levels {
     } else {
         1
     };
+    let (given, family) = name_levels(a, b);
     [
-        NameLevel::of(&a.given, &b.given) as u8,
-        family_level(a, b) as u8,
+        given as u8,
+        family as u8,
         agree(a.sex.as_ref(), b.sex.as_ref()),
         BirthLevel::of(a.birth.as_ref(), b.birth.as_ref()) as u8,
         agree(a.country.as_ref(), b.country.as_ref()),
@@ -274,12 +286,13 @@ pub fn compare(a: &MatchRecord, b: &MatchRecord) -> Levels {
 }
 
 /// Whether a compared pair looks like two siblings rather than one child:
-/// the family agrees (parents or family name) but the given name conflicts
-/// and the birth intervals do not meet.
+/// the family agrees (family name or a parent's name) but the given name
+/// conflicts. Birth is not required to differ: twins share it, and an age
+/// estimate widened by the error of age assessment overlaps a sibling's
+/// year of birth as easily as the child's own.
 pub fn looks_like_sibling(levels: &Levels) -> bool {
     let strong = NameLevel::Strong as u8;
     let family = levels[1] >= strong || levels[8] >= strong || levels[9] >= strong;
     let given_conflict = levels[0] == NameLevel::Different as u8 || levels[0] == NameLevel::Somewhat as u8;
-    let birth_apart = levels[3] != BirthLevel::Missing as u8 && levels[3] <= BirthLevel::WithinYear as u8;
-    family && given_conflict && birth_apart
+    family && given_conflict
 }

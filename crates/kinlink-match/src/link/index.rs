@@ -14,6 +14,11 @@ use super::record::MatchRecord;
 /// record's other keys still find its match).
 pub const DEFAULT_BLOCK_CAP: usize = 2_000;
 
+/// At most this many candidates per query are compared in full: the
+/// records that share the most, and the rarest, blocking keys with it (see
+/// [`Index::candidates`]).
+pub const DEFAULT_MAX_CANDIDATES: usize = 500;
+
 /// A scored candidate from the index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
@@ -37,6 +42,7 @@ pub struct Index {
     by_id: HashMap<String, usize>,
     postings: HashMap<String, Vec<u32>>,
     cap: usize,
+    max_candidates: usize,
 }
 
 impl Default for Index {
@@ -46,13 +52,21 @@ impl Default for Index {
 }
 
 impl Index {
-    /// An empty index skipping blocks larger than `cap`.
+    /// An empty index skipping blocks larger than `cap`, comparing at most
+    /// [`DEFAULT_MAX_CANDIDATES`] records per query.
     pub fn new(cap: usize) -> Index {
+        Index::with_limits(cap, DEFAULT_MAX_CANDIDATES)
+    }
+
+    /// An empty index skipping blocks larger than `cap`, comparing at most
+    /// `max_candidates` records per query.
+    pub fn with_limits(cap: usize, max_candidates: usize) -> Index {
         Index {
             slots: Vec::new(),
             by_id: HashMap::new(),
             postings: HashMap::new(),
             cap,
+            max_candidates: max_candidates.max(1),
         }
     }
 
@@ -114,23 +128,67 @@ impl Index {
     }
 
     /// Slots sharing at least one blocking key with `record` (blocks over
-    /// the cap skipped), deduplicated and sorted.
+    /// the cap skipped), deduplicated and sorted; at most the index's
+    /// `max_candidates`.
+    ///
+    /// When more records share a key than that, the cheap evidence of the
+    /// keys themselves picks the ones to compare (weighted meta-blocking,
+    /// Papadakis et al.): each shared key counts its inverse block
+    /// frequency `ln(N / block size)`, so a record sharing the given name
+    /// with its year, the family name and a parent's name outranks one
+    /// that only shares a common given name. The sought child shares
+    /// several keys unless nearly every field was written differently.
     pub fn candidates(&self, record: &MatchRecord) -> Vec<usize> {
-        let mut out: Vec<u32> = Vec::new();
+        let total = self.slots.len().max(1) as f32;
+        // (slot, field of the key, weight); a field counts once, by its
+        // rarest shared key (a given name shared with its year of birth
+        // also shares the given name alone: that is one piece of evidence).
+        let mut hits: Vec<(u32, u8, f32)> = Vec::new();
         for k in record.blocking_keys() {
             if let Some(list) = self.postings.get(&k)
                 && list.len() <= self.cap
             {
-                out.extend_from_slice(list);
+                let weight = (total / list.len() as f32).ln_1p();
+                let field = key_field(&k);
+                hits.extend(list.iter().map(|&s| (s, field, weight)));
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        out.into_iter().map(|s| s as usize).collect()
+        hits.sort_unstable_by_key(|h| (h.0, h.1));
+        let mut merged: Vec<(u32, f32)> = Vec::with_capacity(hits.len());
+        let mut last_field = (u32::MAX, u8::MAX, 0.0f32);
+        for (slot, field, weight) in hits {
+            if (slot, field) == (last_field.0, last_field.1) {
+                if weight > last_field.2 {
+                    if let Some(last) = merged.last_mut() {
+                        last.1 += weight - last_field.2;
+                    }
+                    last_field.2 = weight;
+                }
+                continue;
+            }
+            last_field = (slot, field, weight);
+            match merged.last_mut() {
+                Some(last) if last.0 == slot => last.1 += weight,
+                _ => merged.push((slot, weight)),
+            }
+        }
+        if merged.len() > self.max_candidates {
+            // Heaviest first; ties by slot so the choice is deterministic.
+            let heavier = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            merged.select_nth_unstable_by(self.max_candidates - 1, heavier);
+            merged.truncate(self.max_candidates);
+            merged.sort_unstable_by_key(|h| h.0);
+        }
+        merged.into_iter().map(|(s, _)| s as usize).collect()
     }
 
     /// The best `k` candidates for `record` labelled at least `Possible`,
     /// best first, and how many pairs were compared.
+    ///
+    /// The record seeks one child, registered at most once, so the
+    /// candidates compete: a candidate's probability is its posterior among
+    /// "none of them" and "this one" (see `one_child_posterior`), and only the
+    /// best may be labelled `match`.
     pub fn top_k(&self, model: &Model, record: &MatchRecord, k: usize) -> (Vec<Candidate>, usize) {
         let slots = self.candidates(record);
         let compared = slots.len();
@@ -139,14 +197,63 @@ impl Index {
             .filter_map(|slot| {
                 let other = self.record(slot)?;
                 let levels = compare(record, other);
-                let score = model.score(&levels, record, other);
-                (score.label != Label::NonMatch).then_some(Candidate { slot, score })
+                Some(Candidate {
+                    slot,
+                    score: model.score(&levels, record, other),
+                })
             })
             .collect();
+        one_child_posterior(&mut out);
+        out.retain(|c| c.score.label != Label::NonMatch);
         rank(&mut out);
         one_match(&mut out);
         out.truncate(k);
         (out, compared)
+    }
+}
+
+/// Turns pairwise probabilities into the posterior that each candidate is
+/// *the* sought child, when at most one is: with odds `o_j = 2^weight_j`
+/// (prior included), `P(j) = o_j / (1 + Σ_k o_k)`, the sum over the
+/// candidates that may be the child (probable siblings excluded: by the
+/// sibling rule they are not). A pair scored alone is over-confident
+/// whenever another candidate explains the evidence as well (a namesake
+/// from the same village, a duplicate registration): then neither is a
+/// `match`, both stay for a caseworker to compare. Candidates outside the
+/// blocks are taken to have negligible odds.
+fn one_child_posterior(candidates: &mut [Candidate]) {
+    let rivals = || {
+        candidates
+            .iter()
+            .filter(|c| !c.score.sibling)
+            .map(|c| c.score.weight)
+    };
+    // log2(1 + Σ 2^w), computed around the largest term to avoid overflow.
+    let top = rivals().fold(0.0f64, f64::max);
+    let total = (-top).exp2() + rivals().map(|w| (w - top).exp2()).sum::<f64>();
+    let log_denominator = top + total.log2();
+    for c in candidates.iter_mut() {
+        let posterior = (c.score.weight - log_denominator).exp2().min(c.score.probability);
+        // Worth a look stays decided by the pair alone (a strong rival does
+        // not hide a candidate); `match` needs the posterior.
+        let listed = c.score.label != Label::NonMatch;
+        c.score = c.score.with_probability(posterior);
+        if listed && c.score.label == Label::NonMatch {
+            c.score.label = Label::Possible;
+        }
+    }
+}
+
+/// The field a blocking key is built on (its prefix up to the first `:`,
+/// given name and given name with year being one field).
+fn key_field(key: &str) -> u8 {
+    match key.split(':').next() {
+        Some("g" | "gy") => 0,
+        Some("f") => 1,
+        Some("m") => 2,
+        Some("p") => 3,
+        Some("oy") => 4,
+        _ => 5,
     }
 }
 

@@ -17,16 +17,17 @@ use crate::names::NameKey;
 
 /// Probability at or above which a pair is labelled [`Label::Match`].
 ///
-/// Chosen from evidence (`examples/evaluate.rs` on the 20,000-case demo
-/// set; the sweep is in its output): the probabilities are over-confident,
-/// because fields that carry the same evidence (family name inside the
-/// parents' names, place and separation place of one journey) are treated
-/// as independent. On that set the best candidate at p ≥ 0.9 was the true
-/// child 77% of the time, at p ≥ 0.999 91% (recall 81%). A `match` is a
-/// suggestion a caseworker verifies, but a wrong one costs a family
-/// false hope, so precision is favoured. These are operating points, not
-/// error rates; re-check them on real, labelled data.
-pub const MATCH_THRESHOLD: f64 = 0.999;
+/// In [`Index::top_k`](super::Index::top_k) and [`link`](super::link) the probability is the
+/// posterior that the candidate is *the* sought child among its rivals,
+/// with the parents' names weighed given the family name (see
+/// [`Model::weight_in`]); so calibrated, it is close to the share of true
+/// matches at that level. On the 20,000-case demo set
+/// (`examples/evaluate.rs`, whose sweep prints precision per threshold)
+/// pairs at p ≥ 0.99 were the true child about 99% of the time, so 0.99
+/// keeps `match` above the 0.98 precision a caseworker should be able to
+/// rely on, with a margin for data unlike ours. A `match` is still a
+/// suggestion a caseworker verifies. Re-check on real, labelled data.
+pub const MATCH_THRESHOLD: f64 = 0.99;
 /// Probability at or above which a pair is labelled [`Label::Possible`].
 pub const POSSIBLE_THRESHOLD: f64 = 0.4;
 /// Term-frequency adjustments are clamped to ± this many bits, so that one
@@ -35,6 +36,10 @@ pub const MAX_TF_BITS: f64 = 4.0;
 /// Index of the country field and its `agree` level.
 const COUNTRY: usize = 4;
 const COUNTRY_AGREE: u8 = 2;
+/// Indexes of the family name and the parents' names.
+const FAMILY: usize = 1;
+const MOTHER: usize = 8;
+const FATHER: usize = 9;
 /// Pseudo-count added to every level's count when estimating `u` and `m`.
 const PSEUDO_COUNT: f64 = 1.0;
 
@@ -147,6 +152,14 @@ pub struct Model {
     /// and languages cluster by origin (two Sudanese children share a
     /// given name far more often than two random children do).
     pub u_same_country: Vec<Vec<f64>>,
+    /// `u` among random pairs whose family names agree (`Strong` or
+    /// better): used for the parents' names of a pair whose family names
+    /// agree. The child's family name is usually the father's name (or, in
+    /// Spanish naming, holds the mother's), so among non-matches a shared
+    /// family name makes shared parents' names far more likely than
+    /// independence says; multiplying the two as independent made cousins
+    /// and namesakes look certain.
+    pub u_same_family: Vec<Vec<f64>>,
     /// Prior probability that a candidate pair is a match.
     pub lambda: f64,
     /// Token frequencies.
@@ -196,6 +209,28 @@ pub struct Score {
     pub sibling: bool,
     /// Label from the probability (a sibling is at most `Possible`).
     pub label: Label,
+}
+
+impl Score {
+    /// The score with another probability (e.g. a posterior among rival
+    /// candidates) and the label it earns; the weight is kept.
+    pub fn with_probability(self, probability: f64) -> Score {
+        let mut label = if probability >= MATCH_THRESHOLD {
+            Label::Match
+        } else if probability >= POSSIBLE_THRESHOLD {
+            Label::Possible
+        } else {
+            Label::NonMatch
+        };
+        if self.sibling && label == Label::Match {
+            label = Label::Possible;
+        }
+        Score {
+            probability,
+            label,
+            ..self
+        }
+    }
 }
 
 fn level_counts(vectors: impl IntoIterator<Item = Levels>) -> Vec<Vec<f64>> {
@@ -321,8 +356,13 @@ impl Model {
     /// * A: pairs whose given name agrees strongly and whose births meet;
     ///   estimates every field but given name and birth;
     /// * B: pairs whose family name and a parent's name agree strongly (the
-    ///   same family: the child or a sibling); estimates given name, birth
-    ///   and sex, the fields that tell a child from its siblings.
+    ///   same family: the child or a sibling); estimates the given name,
+    ///   which tells a child from its siblings;
+    /// * C: pairs whose given and family names both agree strongly;
+    ///   estimates birth and sex. Not in B: pairs of one family are mostly
+    ///   siblings, born years apart, and EM there learns that births years
+    ///   apart are usual among matches. Two children with the same full
+    ///   name are one child or namesakes, and namesakes' births are random.
     ///
     /// Then `λ` alone by EM over all candidate pairs, `m` fixed.
     pub fn estimate(random: &[Levels], candidates: &[Levels], tf: TermFrequencies) -> Model {
@@ -330,6 +370,9 @@ impl Model {
         normalise(&mut u);
         let mut u_same_country = level_counts(random.iter().copied().filter(|v| v[COUNTRY] == COUNTRY_AGREE));
         normalise(&mut u_same_country);
+        let family_agrees = |v: &Levels| v[FAMILY] >= NameLevel::Strong as u8;
+        let mut u_same_family = level_counts(random.iter().copied().filter(family_agrees));
+        normalise(&mut u_same_family);
         // Starting m: higher levels more likely among matches.
         let mut m: Vec<Vec<f64>> = Field::ALL
             .iter()
@@ -363,10 +406,23 @@ impl Model {
         if b.len() >= MIN_SESSION_PAIRS {
             let mut active = [false; N_FIELDS];
             active[0] = true;
-            active[2] = true;
-            active[3] = true;
             let mut lambda = 0.1;
             iterations += em_session(&patterns_of(b), &active, &active, &mut m, &u, true, &mut lambda);
+        }
+        let c: Vec<&Levels> = candidates
+            .iter()
+            .filter(|v| v[0] >= strong && v[1] >= strong)
+            .collect();
+        if c.len() >= MIN_SESSION_PAIRS {
+            let mut active = [true; N_FIELDS];
+            active[0] = false;
+            active[1] = false;
+            let mut lambda = 0.1;
+            let mut m_c = m.clone();
+            iterations += em_session(&patterns_of(c), &active, &active, &mut m_c, &u, true, &mut lambda);
+            for f in [2, 3] {
+                m[f].clone_from(&m_c[f]);
+            }
         }
         // The prior: the share of matches among candidate pairs. Blocked
         // non-matches agree more than random pairs do, so here the
@@ -389,6 +445,7 @@ impl Model {
             m,
             u,
             u_same_country,
+            u_same_family,
             lambda,
             tf,
             iterations,
@@ -402,15 +459,32 @@ impl Model {
 
     /// `log2(m/u)`, with `u` among same-country pairs when `same_country`.
     pub fn conditional_weight(&self, field: usize, level: u8, same_country: bool) -> f64 {
-        let l = level as usize;
-        if l == 0 {
-            return 0.0;
-        }
         let u = if same_country && field != COUNTRY {
             &self.u_same_country
         } else {
             &self.u
         };
+        self.weight_with(field, level, u)
+    }
+
+    /// `log2(m/u)` of a field's level in a compared pair, with `u` among
+    /// the random pairs that share what this pair shares: the parents'
+    /// names given that the family names agree, the other fields given
+    /// that the countries agree.
+    pub fn weight_in(&self, field: usize, levels: &Levels) -> f64 {
+        let level = levels.get(field).copied().unwrap_or(0);
+        let family_agrees = levels[FAMILY] >= NameLevel::Strong as u8;
+        if family_agrees && (field == MOTHER || field == FATHER) && !self.u_same_family.is_empty() {
+            return self.weight_with(field, level, &self.u_same_family);
+        }
+        self.conditional_weight(field, level, levels[COUNTRY] == COUNTRY_AGREE)
+    }
+
+    fn weight_with(&self, field: usize, level: u8, u: &[Vec<f64>]) -> f64 {
+        let l = level as usize;
+        if l == 0 {
+            return 0.0;
+        }
         match (
             self.m.get(field).and_then(|r| r.get(l)),
             u.get(field).and_then(|r| r.get(l)),
@@ -438,39 +512,27 @@ impl Model {
 
     /// Scores a compared pair.
     pub fn score(&self, levels: &Levels, a: &MatchRecord, b: &MatchRecord) -> Score {
-        let same_country = levels[COUNTRY] == COUNTRY_AGREE;
         let mut weight = self.prior_weight();
         for (f, &l) in levels.iter().enumerate() {
-            weight += self.conditional_weight(f, l, same_country) + self.tf_adjustment(f, l, a, b);
+            weight += self.weight_in(f, levels) + self.tf_adjustment(f, l, a, b);
         }
         self.finish(weight, levels)
     }
 
     fn finish(&self, weight: f64, levels: &Levels) -> Score {
         let probability = 1.0 / (1.0 + (-weight).exp2());
-        let sibling = looks_like_sibling(levels);
-        let mut label = if probability >= MATCH_THRESHOLD {
-            Label::Match
-        } else if probability >= POSSIBLE_THRESHOLD {
-            Label::Possible
-        } else {
-            Label::NonMatch
-        };
-        if sibling && label == Label::Match {
-            label = Label::Possible;
-        }
         Score {
             weight,
             probability,
-            sibling,
-            label,
+            sibling: looks_like_sibling(levels),
+            label: Label::NonMatch,
         }
+        .with_probability(probability)
     }
 
     /// The per-field breakdown of a pair's score.
     pub fn explain(&self, levels: &Levels, a: &MatchRecord, b: &MatchRecord) -> Explanation {
         let prior_weight = self.prior_weight();
-        let same_country = levels[COUNTRY] == COUNTRY_AGREE;
         let fields: Vec<FieldScore> = Field::ALL
             .iter()
             .zip(levels.iter())
@@ -480,7 +542,7 @@ impl Model {
                 FieldScore {
                     field,
                     level: field.levels().get(l as usize).copied().unwrap_or("missing"),
-                    weight: self.conditional_weight(i, l, same_country) + tf_adjustment,
+                    weight: self.weight_in(i, levels) + tf_adjustment,
                     tf_adjustment,
                 }
             })

@@ -378,3 +378,221 @@ proptest! {
         prop_assert_eq!(sab.label, sba.label);
     }
 }
+
+#[test]
+fn given_and_family_swapped_still_agree_but_a_sibling_does_not() {
+    // Surname first, in another script and transliteration.
+    let a = MatchRecord::new(&identity("Artyom", "Kovalenko"), None);
+    let swapped = MatchRecord::new(&identity("Коваленко", "Артем"), None);
+    let levels = compare(&a, &swapped);
+    assert_eq!(levels[0], NameLevel::Strong as u8);
+    assert_eq!(levels[1], NameLevel::Strong as u8);
+    // The given name written among the other names, the family name joined.
+    let mut moved = identity("Cirhuza", "Moulumba");
+    moved.names.other = vec![WrittenName::new("Dieudonné")];
+    let moved = MatchRecord::new(&moved, None);
+    let written = MatchRecord::new(&identity("Dieudonne", "Cirhuza Mulumba"), None);
+    assert!(compare(&moved, &written)[0] >= NameLevel::Strong as u8);
+    // A sibling keeps a given name of its own: in conflict, so flagged.
+    let sibling = MatchRecord::new(&identity("Nazar", "Kovalenko"), None);
+    let levels = compare(&a, &sibling);
+    assert!(levels[0] <= NameLevel::Somewhat as u8);
+    assert!(levels[1] >= NameLevel::Strong as u8);
+    assert!(looks_like_sibling(&levels));
+}
+
+#[test]
+fn a_sibling_with_an_overlapping_estimated_age_is_still_a_sibling() {
+    // Twins, or an age estimate widened over the sibling's year of birth.
+    let a = MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None);
+    let twin = MatchRecord::new(&family_identity("Helen", PartialDate::full(2010, 4, 4)), None);
+    assert!(looks_like_sibling(&compare(&a, &twin)));
+}
+
+fn keren_child(given: &str) -> MatchRecord {
+    let mut id = family_identity(given, PartialDate::full(2011, 6, 7));
+    id.sex = Sex::Male;
+    id.place_of_origin = Some(Place {
+        locality: Some(WrittenName::new("Keren")),
+        ..Place::default()
+    });
+    id.family.push(FamilyMember::new(
+        Relation::Father,
+        PersonName::full(WrittenName::new("Tesfay Gebremedhin")),
+    ));
+    MatchRecord::new(&id, None)
+}
+
+#[test]
+fn rival_candidates_share_the_probability() {
+    // u from random pairs that disagree on every field: agreement is rare
+    // among non-matches, so a full agreement alone is a confident match.
+    let random = vec![[1u8; N_FIELDS]; 10_000];
+    let model = Model::estimate(&random, &[], TermFrequencies::default());
+    let request = keren_child("Yonas");
+    let mut index = Index::default();
+    index.add("c1", keren_child("Yonas"));
+    let (alone, _) = index.top_k(&model, &request, 5);
+    assert_eq!(alone.len(), 1);
+    assert_eq!(alone[0].score.label, Label::Match);
+    // A second registration as like the request as the first: each is the
+    // child with probability below one half, neither is a `match`, both listed.
+    index.add("c2", keren_child("Yonas"));
+    let (both, _) = index.top_k(&model, &request, 5);
+    assert_eq!(both.len(), 2);
+    for c in &both {
+        assert!(c.score.probability < 0.5, "{}", c.score.probability);
+        assert_eq!(c.score.label, Label::Possible);
+    }
+    // A sibling is no rival: it does not lower the child's probability.
+    index.remove("c2");
+    index.add("s1", keren_child("Helen"));
+    let (with_sibling, _) = index.top_k(&model, &request, 5);
+    let child = with_sibling
+        .iter()
+        .find(|c| index.id(c.slot) == Some("c1"))
+        .expect("child listed");
+    assert_eq!(child.score.label, Label::Match);
+    assert!(
+        with_sibling
+            .iter()
+            .filter(|c| index.id(c.slot) == Some("s1"))
+            .all(|c| c.sibling() && c.score.label != Label::Match)
+    );
+}
+
+/// Comparison vector with the given levels (others missing).
+fn vector(levels: &[(usize, u8)]) -> Levels {
+    let mut v = [0u8; N_FIELDS];
+    for &(f, l) in levels {
+        v[f] = l;
+    }
+    v
+}
+
+#[test]
+fn siblings_among_candidates_do_not_teach_em_that_births_differ() {
+    // Blocked candidates: the child (names, parents and birth agree),
+    // many siblings (family and father agree, given name and birth do not)
+    // and namesakes (full name agrees, birth random).
+    let mut rng = Lcg(11);
+    let (exact, different) = (NameLevel::Exact as u8, NameLevel::Different as u8);
+    let far_or_near = |rng: &mut Lcg| {
+        if rng.unit() < 0.7 {
+            BirthLevel::Far as u8
+        } else {
+            BirthLevel::Within3Years as u8
+        }
+    };
+    let mut candidates = Vec::new();
+    for _ in 0..300 {
+        candidates.push(vector(&[
+            (0, exact),
+            (1, exact),
+            (2, 2),
+            (3, BirthLevel::SameDay as u8),
+            (4, 2),
+            (9, exact),
+        ]));
+    }
+    for _ in 0..2_000 {
+        let birth = far_or_near(&mut rng);
+        let sex = if rng.unit() < 0.5 { 1 } else { 2 };
+        candidates.push(vector(&[
+            (0, different),
+            (1, exact),
+            (2, sex),
+            (3, birth),
+            (4, 2),
+            (9, exact),
+        ]));
+    }
+    for _ in 0..600 {
+        let birth = far_or_near(&mut rng);
+        candidates.push(vector(&[
+            (0, exact),
+            (1, exact),
+            (2, 2),
+            (3, birth),
+            (4, 2),
+            (9, different),
+        ]));
+    }
+    let random: Vec<Levels> = (0..5_000)
+        .map(|_| {
+            let birth = far_or_near(&mut rng);
+            vector(&[
+                (0, different),
+                (1, different),
+                (2, 1),
+                (3, birth),
+                (4, 1),
+                (9, different),
+            ])
+        })
+        .collect();
+    let model = Model::estimate(&random, &candidates, TermFrequencies::default());
+    assert!(model.level_weight(3, BirthLevel::Far as u8) < -2.0);
+    assert!(model.level_weight(3, BirthLevel::SameDay as u8) > 2.0);
+}
+
+#[test]
+fn parents_names_weigh_less_when_the_family_name_already_agrees() {
+    // Among non-matches, a shared family name usually means a shared
+    // father's name (the family name is his): the father's agreement adds
+    // little once the family name agrees.
+    let mut rng = Lcg(5);
+    let strong = NameLevel::Strong as u8;
+    let random: Vec<Levels> = (0..20_000)
+        .map(|_| {
+            let family = if rng.unit() < 0.05 {
+                strong
+            } else {
+                NameLevel::Different as u8
+            };
+            let father_p = if family == strong { 0.6 } else { 0.01 };
+            let father = if rng.unit() < father_p {
+                strong
+            } else {
+                NameLevel::Different as u8
+            };
+            vector(&[(0, 1), (1, family), (9, father)])
+        })
+        .collect();
+    let model = Model::estimate(&random, &[], TermFrequencies::default());
+    let with_family = model.weight_in(9, &vector(&[(1, strong), (9, strong)]));
+    let without = model.weight_in(9, &vector(&[(1, NameLevel::Different as u8), (9, strong)]));
+    assert!(with_family + 3.0 < without, "{with_family} vs {without}");
+}
+
+#[test]
+fn over_the_limit_the_records_sharing_more_and_rarer_keys_are_compared() {
+    let mut index = Index::with_limits(DEFAULT_BLOCK_CAP, 1);
+    // Namesakes sharing only the given name, then the child, who also
+    // shares the family name, the mother's name and the year of birth.
+    for i in 0..5 {
+        let mut namesake = family_identity("Yonas", PartialDate::full(1990 + i, 1, 2));
+        namesake.names.family = Some(WrittenName::new("Okello"));
+        namesake.family.clear();
+        index.add(format!("n{i}"), MatchRecord::new(&namesake, None));
+    }
+    index.add(
+        "child",
+        MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None),
+    );
+    let query = MatchRecord::new(&family_identity("Yonas", PartialDate::full(2010, 4, 4)), None);
+    let found: Vec<&str> = index
+        .candidates(&query)
+        .into_iter()
+        .filter_map(|s| index.id(s))
+        .collect();
+    assert_eq!(found, ["child"]);
+    // Without the limit every namesake is a candidate too.
+    let mut unlimited = Index::with_limits(DEFAULT_BLOCK_CAP, usize::MAX);
+    for slot in 0..6 {
+        if let (Some(id), Some(r)) = (index.id(slot), index.record(slot)) {
+            unlimited.add(id, r.clone());
+        }
+    }
+    assert_eq!(unlimited.candidates(&query).len(), 6);
+}

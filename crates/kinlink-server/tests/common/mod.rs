@@ -15,8 +15,9 @@ use kinlink_crypto::MasterKey;
 use kinlink_policy::{Action, AgencyType, Resource, Role};
 use kinlink_server::{Deployment, Security};
 use kinlink_store::{
-    AccountStore, Actor, ImportItem, ImportOutcome, NewUser, Ownership, RawRecord, RawRevision, RecordMeta,
-    SqliteStore, Store, StoreError, TokenRecord, Visibility,
+    AccountStore, Actor, ChangeCursor, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, NewUser,
+    Ownership, ProposalOutcome, ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite,
+    ReviewDecision, SqliteStore, Store, StoreError, StoredMatch, TokenRecord, Visibility,
 };
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
@@ -28,6 +29,8 @@ use uuid::Uuid;
 
 pub struct Server {
     pub base: String,
+    /// The server's matching service.
+    pub matcher: kinlink_server::Matcher,
     /// Sends the test user's API token and the purpose `case_management` with every request.
     pub http: reqwest::Client,
     pub accounts: Arc<dyn AccountStore>,
@@ -79,16 +82,20 @@ pub fn hash(password: &str) -> String {
         .expect("hash")
 }
 
-/// Every scope a token can have on cases and tracing requests.
+/// Every scope a token can have on cases, tracing requests and match proposals.
 pub fn record_scopes() -> Vec<String> {
-    [Resource::ChildCase, Resource::TracingRequest]
-        .into_iter()
-        .flat_map(|r| {
-            Action::ALL
-                .into_iter()
-                .map(move |a| format!("{}:{}", r.as_str(), a.as_str()))
-        })
-        .collect()
+    [
+        Resource::ChildCase,
+        Resource::TracingRequest,
+        Resource::MatchProposal,
+    ]
+    .into_iter()
+    .flat_map(|r| {
+        Action::ALL
+            .into_iter()
+            .map(move |a| format!("{}:{}", r.as_str(), a.as_str()))
+    })
+    .collect()
 }
 
 /// The test deployment's security settings: defaults but cheap hashing,
@@ -187,7 +194,7 @@ impl Server {
         let dir = TempDir::new().expect("temp dir");
         let store = SqliteStore::open(dir.path()).await.expect("open store");
         let records: Arc<dyn Store> = Arc::new(store.clone());
-        let mut server = Self::start_on(records.clone(), Arc::new(store), |s| s).await;
+        let mut server = Self::start_on(records.clone(), Arc::new(store), "tester", |s| s).await;
         server._dirs.push(dir);
         (server, records)
     }
@@ -197,7 +204,7 @@ impl Server {
         let dir = TempDir::new().expect("temp dir");
         let store = SqliteStore::open(dir.path()).await.expect("open store");
         let records: Arc<dyn Store> = Arc::new(store.clone());
-        let mut server = Self::start_on(records.clone(), Arc::new(store), configure).await;
+        let mut server = Self::start_on(records.clone(), Arc::new(store), "tester", configure).await;
         server._dirs.push(dir);
         (server, records)
     }
@@ -206,19 +213,29 @@ impl Server {
     pub async fn start_with(store: Arc<dyn Store>) -> Self {
         let dir = TempDir::new().expect("temp dir");
         let accounts = SqliteStore::open(dir.path()).await.expect("open store");
-        let mut server = Self::start_on(store, Arc::new(accounts), |s| s).await;
+        let mut server = Self::start_on(store, Arc::new(accounts), "tester", |s| s).await;
         server._dirs.push(dir);
         server
+    }
+
+    /// A server over `store`, records and accounts alike, as one process of
+    /// a deployment whose processes share the database; its test user
+    /// `username` is a supervisor of the same agency and team as every other
+    /// server's started so.
+    pub async fn start_shared(store: SqliteStore, username: &str) -> Self {
+        let records: Arc<dyn Store> = Arc::new(store.clone());
+        Self::start_on(records, Arc::new(store), username, |s| s).await
     }
 
     async fn start_on(
         store: Arc<dyn Store>,
         accounts: Arc<dyn AccountStore>,
+        username: &str,
         configure: impl FnOnce(Security) -> Security,
     ) -> Self {
         let user = add_user(
             &accounts,
-            "tester",
+            username,
             ("Child Protection Authority", AgencyType::ChildProtectionAuthority),
             &[Role::Supervisor],
         )
@@ -232,11 +249,13 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(kinlink_server::serve(deployment, listener, async {
+        let (router, matcher) = kinlink_server::app(deployment);
+        let task = tokio::spawn(kinlink_server::serve_router(router, listener, async {
             let _ = stopped.await;
         }));
         Self {
             base,
+            matcher,
             http: client(Some(&user.token), Some("case_management")),
             accounts,
             user,
@@ -292,6 +311,15 @@ impl Server {
             headers,
             text,
         }
+    }
+
+    /// Wait until the matcher has matched every write made so far. Bounded,
+    /// so that a broken matcher fails the test instead of hanging it.
+    pub async fn settled(&self) {
+        tokio::time::timeout(std::time::Duration::from_secs(120), self.matcher.settled())
+            .await
+            .expect("the matcher settles")
+            .expect("the matcher runs");
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -530,6 +558,53 @@ impl Store for DownStore {
         Err(down())
     }
     async fn ping(&self) -> Result<(), StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl MatchStore for DownStore {
+    async fn propose_matches(
+        &self,
+        _: RecordId,
+        _: i64,
+        _: &[ProposedMatch],
+        _: &Actor,
+    ) -> Result<ProposalOutcome, StoreError> {
+        Err(down())
+    }
+    async fn get_match(&self, _: MatchId) -> Result<Option<StoredMatch>, StoreError> {
+        Err(down())
+    }
+    async fn matches_for_request(&self, _: RecordId) -> Result<Vec<StoredMatch>, StoreError> {
+        Err(down())
+    }
+    async fn matches_for_case(&self, _: RecordId) -> Result<Vec<StoredMatch>, StoreError> {
+        Err(down())
+    }
+    async fn review_match(
+        &self,
+        _: MatchId,
+        _: i64,
+        _: ReviewDecision<'_>,
+        _: &Actor,
+        _: &[RecordWrite],
+    ) -> Result<StoredMatch, StoreError> {
+        Err(down())
+    }
+    async fn match_history(&self, _: MatchId) -> Result<Vec<MatchReview>, StoreError> {
+        Err(down())
+    }
+    async fn changes_since(&self, _: ChangeCursor, _: u32) -> Result<Vec<RecordChange>, StoreError> {
+        Err(down())
+    }
+    async fn latest_change(&self) -> Result<i64, StoreError> {
+        Err(down())
+    }
+    async fn matcher_position(&self) -> Result<i64, StoreError> {
+        Err(down())
+    }
+    async fn advance_matcher_position(&self, _: i64) -> Result<(), StoreError> {
         Err(down())
     }
 }

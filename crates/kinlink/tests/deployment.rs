@@ -1,0 +1,447 @@
+//! kinlink as a national authority runs it: real `kinlink serve` processes
+//! on PostgreSQL, a database that goes away and comes back, several servers
+//! on one database, and pool settings that reach the database.
+//! Every person in these tests is synthetic.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+mod support;
+
+use support::{PgDatabase, PrivateCluster, Server, list_all, psql, wait_until};
+
+/// A synthetic child case; `n` makes each one different.
+fn case(n: usize) -> Value {
+    json!({
+        "child": {
+            "names": {"given": {"original": format!("Testchild{n}")}, "family": {"original": "Synthetic"}},
+            "sex": "female",
+            "date_of_birth": {"value": "2014-03"},
+            "country_of_origin": "ER"
+        },
+        "accompaniment": "separated"
+    })
+}
+
+/// The outage's phases, as the writer thread sees them.
+const BEFORE: u8 = 0;
+const DURING: u8 = 1;
+const AFTER: u8 = 2;
+const STOP: u8 = 3;
+
+#[derive(Default)]
+struct Writes {
+    /// Acknowledged (201) writes: id → (number, phase).
+    acknowledged: HashMap<String, (String, u8)>,
+    /// Refused writes by phase.
+    refused: [usize; 3],
+    /// Statuses other than 201 and 503.
+    unexpected: Vec<(u16, Value)>,
+}
+
+#[test]
+fn readyz_fails_while_postgres_is_down_and_no_acknowledged_write_is_lost() {
+    let Some(cluster) = PrivateCluster::create() else {
+        return;
+    };
+    let tmp = TempDir::new().expect("temp dir");
+    let args = ["--database-url", &cluster.url, "--db-acquire-timeout", "1s"];
+    let token = support::init(tmp.path(), &args);
+    let server = Arc::new(Server::start(tmp.path(), &args, &token));
+    assert_eq!(server.get("/readyz").0, 200);
+
+    // One thread writes all along; the test moves it through the phases.
+    let phase = Arc::new(AtomicU8::new(BEFORE));
+    let writes = Arc::new(Mutex::new(Writes::default()));
+    let writer = {
+        let (server, phase, writes) = (server.clone(), phase.clone(), writes.clone());
+        thread::spawn(move || {
+            for n in 0.. {
+                let now = phase.load(Ordering::SeqCst);
+                if now == STOP {
+                    return;
+                }
+                let (status, body) = server.post("/api/v1/cases", &case(n));
+                let mut writes = writes.lock().expect("lock");
+                match status {
+                    201 => {
+                        let id = body["id"].as_str().expect("id").to_owned();
+                        let number = body["number"].as_str().expect("number").to_owned();
+                        writes.acknowledged.insert(id, (number, now));
+                    }
+                    503 => {
+                        assert_eq!(body["error"], "unavailable", "{body}");
+                        writes.refused[usize::from(now)] += 1;
+                    }
+                    _ => writes.unexpected.push((status, body)),
+                }
+            }
+        })
+    };
+    let acknowledged_in = |p: u8| {
+        let writes = writes.lock().expect("lock");
+        writes.acknowledged.values().filter(|(_, at)| *at == p).count()
+    };
+    let refused_in = |p: u8| writes.lock().expect("lock").refused[usize::from(p)];
+    let limit = Duration::from_secs(120);
+
+    wait_until("writes before the outage", limit, || {
+        acknowledged_in(BEFORE) >= 20
+    });
+    cluster.crash();
+    phase.store(DURING, Ordering::SeqCst);
+    wait_until("/readyz to fail while the database is down", limit, || {
+        server.get("/readyz").0 == 503
+    });
+    wait_until("writes refused during the outage", limit, || {
+        refused_in(DURING) >= 3
+    });
+
+    cluster.start();
+    wait_until("/readyz to recover by itself", limit, || {
+        server.get("/readyz").0 == 200
+    });
+    phase.store(AFTER, Ordering::SeqCst);
+    wait_until("writes after the outage", limit, || acknowledged_in(AFTER) >= 20);
+    phase.store(STOP, Ordering::SeqCst);
+    writer.join().expect("the writer thread");
+
+    let writes = writes.lock().expect("lock");
+    assert!(writes.unexpected.is_empty(), "{:?}", writes.unexpected);
+    // Every acknowledged write is there, as acknowledged, and nothing twice.
+    let stored = list_all(&server, "cases");
+    let stored: HashMap<&str, &Value> = stored
+        .iter()
+        .map(|r| (r["id"].as_str().expect("id"), r))
+        .collect();
+    for (id, (number, _)) in &writes.acknowledged {
+        let record = stored
+            .get(id.as_str())
+            .unwrap_or_else(|| panic!("acknowledged write {id} was lost"));
+        assert_eq!(record["number"], number.as_str());
+        assert_eq!(record["version"], 1);
+        let (status, by_number) = server.get(&format!("/api/v1/cases/{number}"));
+        assert_eq!(status, 200);
+        assert_eq!(by_number["id"], id.as_str());
+    }
+    // A write cut off by the crash may have committed without its answer,
+    // but no more than one: the writer has one request in flight.
+    assert!(stored.len() >= writes.acknowledged.len());
+    assert!(
+        stored.len() <= writes.acknowledged.len() + 1,
+        "{} stored",
+        stored.len()
+    );
+}
+
+#[test]
+fn a_stale_update_gets_409_whichever_of_two_servers_served_the_first_write() {
+    let Some(db) = PgDatabase::create() else { return };
+    let tmp = TempDir::new().expect("temp dir");
+    support::run(support::kinlink(tmp.path()).args(["--database-url", &db.url, "migrate"]));
+    // One deployment (keys, accounts), two servers: a token made once works on both.
+    let token = support::init(tmp.path(), &["--database-url", &db.url]);
+    let servers = [
+        Arc::new(Server::start(tmp.path(), &["--database-url", &db.url], &token)),
+        Arc::new(Server::start(tmp.path(), &["--database-url", &db.url], &token)),
+    ];
+    let (status, created) = servers[0].post("/api/v1/cases", &case(1));
+    assert_eq!(status, 201, "{created}");
+    let path = format!("/api/v1/cases/{}", created["id"].as_str().expect("id"));
+    assert_eq!(servers[1].get(&path).1["version"], 1);
+    // Without the token, either server answers 401 and nothing else.
+    let (status, body) = servers[1].get_anonymous(&path);
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "unauthenticated");
+    assert!(
+        body.get("record").is_none() && body.get("number").is_none(),
+        "{body}"
+    );
+
+    // In turn, each server serves the first write and the other gets the stale one.
+    let mut version = 1;
+    for (first, second) in [(0, 1), (1, 0), (0, 1)] {
+        let update = json!({"version": version, "record": case(10 + version as usize)});
+        let (status, body) = servers[first].put(&path, &update);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["version"], version + 1);
+        let (status, body) = servers[second].put(&path, &update);
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(body["error"], "conflict");
+        assert_eq!(body["current_version"], version + 1);
+        version += 1;
+    }
+
+    // Both at once, on the same version: exactly one wins, every time.
+    for _ in 0..10 {
+        let barrier = Arc::new(Barrier::new(2));
+        let statuses: Vec<u16> = servers
+            .iter()
+            .map(|server| {
+                let (server, barrier, path) = (server.clone(), barrier.clone(), path.clone());
+                let update = json!({"version": version, "record": case(100 + version as usize)});
+                thread::spawn(move || {
+                    barrier.wait();
+                    server.put(&path, &update).0
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().expect("thread"))
+            .collect();
+        let mut sorted = statuses.clone();
+        sorted.sort();
+        assert_eq!(sorted, [200, 409], "{statuses:?}");
+        version += 1;
+    }
+
+    // No write was lost or doubled: one revision per version, seen alike by both.
+    for server in &servers {
+        let (status, history) = server.get(&format!("{path}/history"));
+        assert_eq!(status, 200);
+        let versions: Vec<i64> = history
+            .as_array()
+            .expect("history")
+            .iter()
+            .map(|r| r["version"].as_i64().expect("version"))
+            .collect();
+        assert_eq!(versions, (1..=version).collect::<Vec<_>>());
+        assert_eq!(server.get(&path).1["version"], version);
+    }
+}
+
+#[test]
+fn the_configured_statement_timeout_reaches_postgres() {
+    let Some(db) = PgDatabase::create() else { return };
+    let tmp = TempDir::new().expect("temp dir");
+    let args = ["--database-url", &db.url, "--db-statement-timeout", "300ms"];
+    let token = support::init(tmp.path(), &args);
+    let server = Server::start(tmp.path(), &args, &token);
+    assert_eq!(server.post("/api/v1/cases", &case(1)).0, 201);
+
+    // Another session holds a lock every write needs, for longer than any test.
+    let mut holder = std::process::Command::new("psql")
+        .args(["-X", "-q", "-d", &db.url, "-c"])
+        .arg("BEGIN; LOCK TABLE number_sequences IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(300);")
+        .env("PGAPPNAME", "kinlink_test_lock_holder")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start psql");
+    let locked = "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                  WHERE c.relname = 'number_sequences' AND l.mode = 'AccessExclusiveLock' AND l.granted";
+    wait_until("the lock to be held", Duration::from_secs(60), || {
+        psql(&db.url, locked).as_deref() == Ok("1")
+    });
+    // Without the setting the write would wait for the lock; with it, the
+    // server cancels the statement and the client is told to retry.
+    let (status, body) = server.post("/api/v1/cases", &case(2));
+    // Killing psql alone would leave its session sleeping with the lock.
+    psql(
+        &db.url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'kinlink_test_lock_holder'",
+    )
+    .expect("end the session holding the lock");
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "unavailable");
+    // Once the lock is gone, writes go through again.
+    wait_until("writes to go through again", Duration::from_secs(60), || {
+        server.post("/api/v1/cases", &case(3)).0 == 201
+    });
+}
+
+#[test]
+fn pool_and_timeout_settings_come_from_file_then_environment_then_flags() {
+    let tmp = TempDir::new().expect("temp dir");
+    let dir = tmp.path();
+    let config = |cmd: &mut std::process::Command| support::run(cmd.arg("config"));
+    let defaults = config(&mut support::kinlink(dir));
+    for line in [
+        r#"db_statement_timeout = "30s""#,
+        r#"db_acquire_timeout = "10s""#,
+        r#"sqlite_busy_timeout = "30s""#,
+    ] {
+        assert!(defaults.contains(line), "{defaults}");
+    }
+    assert!(!defaults.contains("db_max_connections"), "{defaults}");
+
+    std::fs::write(
+        dir.join("kinlink.toml"),
+        "db_max_connections = 4\ndb_statement_timeout = \"off\"\nsqlite_busy_timeout = \"2m\"\n",
+    )
+    .expect("write");
+    let file = config(&mut support::kinlink(dir));
+    assert!(file.contains("db_max_connections = 4\n"), "{file}");
+    assert!(file.contains(r#"db_statement_timeout = "off""#), "{file}");
+    assert!(file.contains(r#"sqlite_busy_timeout = "2m""#), "{file}");
+
+    let env = config(
+        support::kinlink(dir)
+            .env("KINLINK_DB_MAX_CONNECTIONS", "20")
+            .env("KINLINK_DB_ACQUIRE_TIMEOUT", "1500ms"),
+    );
+    assert!(env.contains("db_max_connections = 20\n"), "{env}");
+    assert!(env.contains(r#"db_acquire_timeout = "1500ms""#), "{env}");
+
+    let flags = config(
+        support::kinlink(dir)
+            .env("KINLINK_DB_MAX_CONNECTIONS", "20")
+            .args(["--db-max-connections", "30", "--sqlite-busy-timeout", "250ms"]),
+    );
+    assert!(flags.contains("db_max_connections = 30\n"), "{flags}");
+    assert!(flags.contains(r#"sqlite_busy_timeout = "250ms""#), "{flags}");
+
+    // Nonsense is refused by every command, naming the setting.
+    for (var, value) in [
+        ("KINLINK_DB_MAX_CONNECTIONS", "many"),
+        ("KINLINK_DB_MAX_CONNECTIONS", "0"),
+        ("KINLINK_DB_STATEMENT_TIMEOUT", "30"),
+        ("KINLINK_SQLITE_BUSY_TIMEOUT", "soon"),
+    ] {
+        let output = support::kinlink(dir)
+            .env(var, value)
+            .args(["case", "list"])
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(1), "{var}={value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let key = var.trim_start_matches("KINLINK_").to_ascii_lowercase();
+        assert!(stderr.contains(&key), "{var}={value}: {stderr}");
+    }
+}
+
+/// Everything a database holds as the CLI shows it: every record of both
+/// kinds with its metadata (JSON Lines export) and the full history of each,
+/// then the agencies, users and API tokens.
+fn everything(dir: &std::path::Path, url: &str) -> (String, Vec<String>) {
+    let on = |args: &[&str]| support::run(support::kinlink(dir).args(["--database-url", url]).args(args));
+    let mut export = String::new();
+    let mut histories = Vec::new();
+    for listing in [&["agency", "list"][..], &["user", "list"], &["token", "list"]] {
+        histories.push(on(listing));
+    }
+    for (which, noun) in [("cases", "case"), ("requests", "request")] {
+        let lines = on(&["export", which, "--format", "jsonl"]);
+        for line in lines.lines() {
+            let record: Value = serde_json::from_str(line).expect("a JSON line");
+            let id = record["id"].as_str().expect("id").to_owned();
+            histories.push(on(&[noun, "history", &id]));
+        }
+        export.push_str(&lines);
+    }
+    (export, histories)
+}
+
+#[test]
+fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
+    let Some(db) = PgDatabase::create() else { return };
+    let tmp = TempDir::new().expect("temp dir");
+    let dir = tmp.path();
+    let sqlite = format!("sqlite://{}", dir.join("field-office.sqlite").display());
+    let on = |url: &str, args: &[&str], stdin: Option<&Value>| {
+        let mut cmd = support::kinlink(dir);
+        cmd.args(["--database-url", url]).args(args);
+        if let Some(body) = stdin {
+            let file = dir.join("input.json");
+            std::fs::write(&file, body.to_string()).expect("write");
+            cmd.args(["--file", file.to_str().expect("utf-8 path")]);
+        }
+        support::run(&mut cmd)
+    };
+
+    // A field office's accounts, and its history: records made one by one and updated, and an import.
+    support::init(dir, &["--database-url", &sqlite]);
+    let created: Value =
+        serde_json::from_str(&on(&sqlite, &["case", "create"], Some(&case(1)))).expect("json");
+    let number = created["number"].as_str().expect("number").to_owned();
+    for version in 1..=2 {
+        let v = version.to_string();
+        on(
+            &sqlite,
+            &["case", "update", &number, "--version", &v],
+            Some(&case(10 + version)),
+        );
+    }
+    on(&sqlite, &["case", "create"], Some(&case(2)));
+    on(&sqlite, &["demo-data", "--children", "40", "--out", "demo"], None);
+    on(&sqlite, &["import", "cases", "demo/cases.csv"], None);
+    on(&sqlite, &["import", "requests", "demo/requests.csv"], None);
+    let original = everything(dir, &sqlite);
+    assert!(original.1.iter().any(|h| h.matches("\"version\"").count() == 3));
+    assert!(
+        original.1.iter().any(|l| l.contains("tester\t")),
+        "{:?}",
+        original.1
+    );
+    assert!(
+        original.1.iter().any(|l| l.contains("child_case:update")),
+        "{:?}",
+        original.1
+    );
+
+    // SQLite → PostgreSQL.
+    let report = on("", &["copy-db", "--from", &sqlite, "--to", &db.url], None);
+    assert!(report.contains("copied from SQLite to PostgreSQL"), "{report}");
+    assert!(report.contains("record_revisions"), "{report}");
+    assert_eq!(everything(dir, &db.url), original);
+
+    // A second copy into the now non-empty database is refused, and changes nothing.
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &sqlite, "--to", &db.url])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
+    assert_eq!(everything(dir, &db.url), original);
+
+    // PostgreSQL → a new SQLite file, the digest the same both ways.
+    let back = format!("sqlite://{}", dir.join("back").join("copy.sqlite").display());
+    let report_back = on("", &["copy-db", "--from", &db.url, "--to", &back], None);
+    assert!(
+        report_back.contains("copied from PostgreSQL to SQLite"),
+        "{report_back}"
+    );
+    let digest = |r: &str| r.rsplit(' ').next().map(str::trim).map(str::to_owned);
+    assert_eq!(digest(&report), digest(&report_back));
+    assert_eq!(everything(dir, &back), original);
+
+    // The number sequences came along: each copy numbers the next record alike.
+    let next: Vec<String> = [&sqlite, &db.url, &back]
+        .iter()
+        .map(|url| {
+            let created: Value =
+                serde_json::from_str(&on(url, &["case", "create"], Some(&case(3)))).expect("json");
+            created["number"].as_str().expect("number").to_owned()
+        })
+        .collect();
+    assert_eq!(next[0], next[1]);
+    assert_eq!(next[0], next[2]);
+    assert_ne!(next[0], number);
+
+    // --replace replaces: the PostgreSQL copy matches the source again.
+    on(&sqlite, &["case", "create"], Some(&case(4)));
+    on(
+        "",
+        &["copy-db", "--from", &sqlite, "--to", &db.url, "--replace"],
+        None,
+    );
+    assert_eq!(everything(dir, &db.url), everything(dir, &sqlite));
+
+    // A table copy-db does not know (a migration that forgot copy::TABLES) stops it.
+    psql(&db.url, "CREATE TABLE stray_table (x integer)").expect("create a table");
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &db.url, "--to", &back, "--replace"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("stray_table"));
+}
