@@ -38,6 +38,20 @@ impl AuditChain {
         }
     }
 
+    /// The chain continuing after the newest stored entry, known by its
+    /// sequence number and hash (a store reads only these two columns).
+    pub fn continuing(last_sequence: u64, last_hash: EntryHash) -> Self {
+        Self {
+            next_sequence: last_sequence + 1,
+            last_hash,
+        }
+    }
+
+    /// The hash the next entry will link to.
+    pub fn last_hash(&self) -> EntryHash {
+        self.last_hash
+    }
+
     /// The sequence number the next entry will get.
     pub fn next_sequence(&self) -> u64 {
         self.next_sequence
@@ -101,6 +115,15 @@ impl Checkpoint {
         )
         .is_ok()
     }
+}
+
+/// A short id of a deployment signing key: the first 8 bytes of the SHA-256
+/// of its public key, in hex. Stored beside each checkpoint so that, after a
+/// key is replaced, it is clear which key signed which checkpoint.
+pub fn key_id(key: &VerifyingKey) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(key.as_bytes());
+    hex::encode(&digest[..8])
 }
 
 mod signature_hex {

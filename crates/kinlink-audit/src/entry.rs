@@ -53,6 +53,34 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, for exhaustive tests and for reading stored entries back.
+    pub const ALL: [EventKind; 19] = [
+        EventKind::Read,
+        EventKind::List,
+        EventKind::Create,
+        EventKind::Update,
+        EventKind::Export,
+        EventKind::Share,
+        EventKind::Erasure,
+        EventKind::SignIn,
+        EventKind::SignInFailure,
+        EventKind::SecondFactorFailure,
+        EventKind::Lockout,
+        EventKind::SignOut,
+        EventKind::PermissionChange,
+        EventKind::AccountChange,
+        EventKind::TokenIssued,
+        EventKind::TokenRevoked,
+        EventKind::ConsentChange,
+        EventKind::KeyRotation,
+        EventKind::RetentionRun,
+    ];
+
+    /// The kind with this stable name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// Stable name, part of the canonical encoding: never change one.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -82,7 +110,7 @@ impl EventKind {
 /// Who acted. All parts are optional: a failed sign-in for an unknown account
 /// has no user (and the name typed is not recorded: it may be a password typed
 /// in the wrong box).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     /// The user, or the user an API token was issued to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,6 +121,77 @@ pub struct Actor {
     /// How they authenticated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<Via>,
+    /// The account or channel name, where there is no user id to name them
+    /// (`cli:amina` for the command line before accounts, `demo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<ActorName>,
+}
+
+/// The name of whoever acted: 1 to 64 characters of ASCII letters, digits
+/// and `_ . - : @`, so that a name cannot carry free text into the log.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ActorName(String);
+
+/// A name that [`ActorName::new`] refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an actor name is 1 to 64 characters of A-Z, a-z, 0-9 and _ . - : @")]
+pub struct InvalidActorName;
+
+impl ActorName {
+    const MAX: usize = 64;
+
+    fn allowed(c: char) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | ':' | '@')
+    }
+
+    /// The name, if it is made of allowed characters only.
+    pub fn new(name: &str) -> Result<Self, InvalidActorName> {
+        if !name.is_empty() && name.len() <= Self::MAX && name.chars().all(Self::allowed) {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(InvalidActorName)
+        }
+    }
+
+    /// The name with every other character replaced by `_` and cut to 64
+    /// characters (an empty name becomes `_`): the log always says who, even
+    /// when a login name holds characters the log does not keep.
+    pub fn lossy(name: &str) -> Self {
+        let mut kept: String = name
+            .chars()
+            .take(Self::MAX)
+            .map(|c| if Self::allowed(c) { c } else { '_' })
+            .collect();
+        if kept.is_empty() {
+            kept.push('_');
+        }
+        Self(kept)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ActorName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ActorName {
+    type Error = InvalidActorName;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(&value)
+    }
+}
+
+impl From<ActorName> for String {
+    fn from(name: ActorName) -> String {
+        name.0
+    }
 }
 
 /// The record an event concerns: its resource type and id, never its content.
@@ -290,6 +389,7 @@ pub(crate) fn hash_entry(sequence: u64, previous: EntryHash, event: &AuditEvent)
     c.option(event.actor.user, |c, u| c.bytes(u.as_bytes()));
     c.option(event.actor.agency, |c, a| c.bytes(a.as_bytes()));
     c.option(event.actor.via, |c, v| c.bytes(v.as_str().as_bytes()));
+    c.option(event.actor.name.as_ref(), |c, n| c.bytes(n.as_str().as_bytes()));
     c.option(event.record, |c, r| {
         c.bytes(r.resource.as_str().as_bytes());
         c.bytes(r.id.as_bytes());

@@ -17,8 +17,9 @@ mod chain;
 mod entry;
 mod verify;
 
-pub use chain::{AuditChain, Checkpoint};
+pub use chain::{AuditChain, Checkpoint, key_id};
 pub use entry::{
-    Actor, AuditEntry, AuditEvent, EntryHash, EventKind, InvalidReasonCode, Outcome, ReasonCode, RecordRef,
+    Actor, ActorName, AuditEntry, AuditEvent, EntryHash, EventKind, InvalidActorName, InvalidReasonCode,
+    Outcome, ReasonCode, RecordRef,
 };
-pub use verify::{Tamper, Verified, verify};
+pub use verify::{Tamper, Verified, verify, verify_since, verify_unsigned};

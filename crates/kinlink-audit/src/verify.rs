@@ -84,10 +84,26 @@ pub fn verify(
     checkpoints: &[Checkpoint],
     key: &VerifyingKey,
 ) -> Result<Verified, Tamper> {
+    verify_with(entries, checkpoints, Some(key))
+}
+
+/// [`verify`] without the deployment's key: every entry, every link, and
+/// that each checkpoint matches the entry it covers, but not who signed the
+/// checkpoints. For a copy of the log checked where the key is not at hand
+/// (`copy-db`); `kinlink audit verify` checks the signatures.
+pub fn verify_unsigned(entries: &[AuditEntry], checkpoints: &[Checkpoint]) -> Result<Verified, Tamper> {
+    verify_with(entries, checkpoints, None)
+}
+
+fn verify_with(
+    entries: &[AuditEntry],
+    checkpoints: &[Checkpoint],
+    key: Option<&VerifyingKey>,
+) -> Result<Verified, Tamper> {
     verify_chain(entries)?;
     let hashes: HashMap<u64, EntryHash> = entries.iter().map(|e| (e.sequence, e.hash)).collect();
     for checkpoint in checkpoints {
-        if !checkpoint.signature_is_valid(key) {
+        if key.is_some_and(|key| !checkpoint.signature_is_valid(key)) {
             return Err(Tamper::ForgedCheckpoint {
                 sequence: checkpoint.sequence,
             });
@@ -115,11 +131,47 @@ pub fn verify(
     })
 }
 
+/// Verify the part of the log from a trusted `checkpoint` on: `entries`
+/// start at the checkpoint's entry (ascending sequence). What comes before is
+/// covered by the checkpoint's signature. Used before signing the next
+/// checkpoint, so that a log edited since the last one is never signed.
+pub fn verify_since(
+    checkpoint: &Checkpoint,
+    entries: &[AuditEntry],
+    key: &VerifyingKey,
+) -> Result<Verified, Tamper> {
+    let sequence = checkpoint.sequence;
+    if !checkpoint.signature_is_valid(key) {
+        return Err(Tamper::ForgedCheckpoint { sequence });
+    }
+    let Some(first) = entries.first().filter(|e| e.sequence == sequence) else {
+        return Err(Tamper::Truncated { sequence });
+    };
+    if first.compute_hash() != first.hash {
+        return Err(Tamper::Edited { sequence });
+    }
+    if first.hash != checkpoint.hash {
+        return Err(Tamper::Rewritten { sequence });
+    }
+    verify_chain_from(&entries[1..], sequence + 1, first.hash)?;
+    let count = entries.len() as u64;
+    Ok(Verified {
+        entries: count,
+        checkpoints: 1,
+        unsealed: count - 1,
+    })
+}
+
 fn verify_chain(entries: &[AuditEntry]) -> Result<(), Tamper> {
+    verify_chain_from(entries, 0, EntryHash::GENESIS)
+}
+
+/// The chain links from the entry `expected` on, whose predecessor's hash is `previous_hash`.
+fn verify_chain_from(entries: &[AuditEntry], expected: u64, previous_hash: EntryHash) -> Result<(), Tamper> {
     let all_sequences: HashSet<u64> = entries.iter().map(|e| e.sequence).collect();
     let mut seen = HashSet::new();
-    let mut expected = 0u64;
-    let mut previous_hash = EntryHash::GENESIS;
+    let mut expected = expected;
+    let mut previous_hash = previous_hash;
     for entry in entries {
         if entry.compute_hash() != entry.hash {
             return Err(Tamper::Edited {

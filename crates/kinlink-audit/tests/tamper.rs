@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::SigningKey;
 use kinlink_audit::{
-    Actor, AuditChain, AuditEntry, AuditEvent, Checkpoint, EntryHash, EventKind, Outcome, ReasonCode,
-    RecordRef, Tamper, verify,
+    Actor, ActorName, AuditChain, AuditEntry, AuditEvent, Checkpoint, EntryHash, EventKind, Outcome,
+    ReasonCode, RecordRef, Tamper, key_id, verify, verify_since, verify_unsigned,
 };
 use kinlink_policy::{FieldGroup, FieldGroups, Purpose, Resource, Via};
 use proptest::prelude::*;
@@ -32,6 +32,7 @@ fn event(i: u64) -> AuditEvent {
             user: Some(Uuid::from_u128(1000 + u128::from(i % 3))),
             agency: Some(Uuid::from_u128(7)),
             via: Some(Via::Session),
+            name: i.is_multiple_of(3).then(|| ActorName::lossy("cli:tester")),
         },
         record: (i % 4 != 2).then(|| RecordRef {
             resource: Resource::ChildCase,
@@ -223,6 +224,42 @@ fn a_forged_or_altered_checkpoint_is_found() {
     );
 }
 
+/// Without the key, everything but who signed the checkpoints is checked.
+#[test]
+fn without_the_key_everything_but_the_signatures_is_checked() {
+    let (entries, checkpoints) = log(25);
+    let verified = verify_unsigned(&entries, &checkpoints).expect("an untouched log verifies");
+    assert_eq!(
+        (verified.entries, verified.checkpoints, verified.unsealed),
+        (25, 2, 5)
+    );
+    let (mut edited, _) = log(25);
+    edited[5].event.kind = EventKind::List;
+    assert_eq!(
+        verify_unsigned(&edited, &checkpoints),
+        Err(Tamper::Edited { sequence: 5 })
+    );
+    rechain(&mut edited, 5);
+    assert_eq!(
+        verify_unsigned(&edited, &checkpoints),
+        Err(Tamper::Rewritten { sequence: 9 })
+    );
+    let mut truncated = entries.clone();
+    truncated.truncate(15);
+    assert_eq!(
+        verify_unsigned(&truncated, &checkpoints),
+        Err(Tamper::Truncated { sequence: 19 })
+    );
+    // A checkpoint signed by another key is not seen without the key: verify sees it.
+    let mut forged = checkpoints.clone();
+    forged[1] = Checkpoint::sign(&entries[19], entries[19].event.at, &key(2));
+    assert!(verify_unsigned(&entries, &forged).is_ok());
+    assert_eq!(
+        check(&entries, &forged),
+        Err(Tamper::ForgedCheckpoint { sequence: 19 })
+    );
+}
+
 #[test]
 fn entries_and_checkpoints_survive_storage_as_json() {
     let (entries, checkpoints) = log(12);
@@ -248,7 +285,7 @@ fn reason_codes_cannot_hold_free_text() {
 
 /// Each part of an event, changed in turn.
 fn mutate(event: &mut AuditEvent, field: u8) {
-    match field % 9 {
+    match field % 10 {
         0 => event.at += Duration::microseconds(1),
         1 => event.kind = EventKind::Erasure,
         2 => event.actor.user = Some(Uuid::from_u128(424242)),
@@ -262,6 +299,7 @@ fn mutate(event: &mut AuditEvent, field: u8) {
         }
         6 => event.field_groups.insert(FieldGroup::Health),
         7 => event.purpose = Some(Purpose::DataProtectionReview),
+        8 => event.actor.name = Some(ActorName::lossy("cli:someone_else")),
         _ => event.outcome = Outcome::Failed(ReasonCode::new("conflict").unwrap()),
     }
 }
@@ -276,4 +314,69 @@ proptest! {
         prop_assume!(entries[i].event != before);
         prop_assert_eq!(check(&entries, &checkpoints), Err(Tamper::Edited { sequence: i as u64 }));
     }
+}
+
+#[test]
+fn actor_names_cannot_hold_free_text() {
+    assert!(ActorName::new("cli:amina.y@field-office_2").is_ok());
+    for bad in ["", "Amina Yusuf", "cli:amina\n", "名前", &"x".repeat(65)] {
+        assert!(ActorName::new(bad).is_err(), "{bad:?}");
+    }
+    assert_eq!(ActorName::lossy("cli:José Ali").as_str(), "cli:Jos__Ali");
+    assert_eq!(ActorName::lossy("").as_str(), "_");
+    assert_eq!(ActorName::lossy(&"y".repeat(100)).as_str().len(), 64);
+}
+
+#[test]
+fn event_kinds_round_trip_by_name() {
+    for kind in EventKind::ALL {
+        assert_eq!(EventKind::from_name(kind.as_str()), Some(kind));
+    }
+    assert_eq!(EventKind::from_name("delete_everything"), None);
+}
+
+#[test]
+fn key_ids_tell_keys_apart() {
+    let a = key_id(&key(1).verifying_key());
+    assert_eq!(a.len(), 16);
+    assert_eq!(a, key_id(&key(1).verifying_key()));
+    assert_ne!(a, key_id(&key(2).verifying_key()));
+}
+
+#[test]
+fn the_log_since_a_checkpoint_verifies_and_its_tampering_is_found() {
+    let (entries, checkpoints) = log(35);
+    let last = checkpoints.last().expect("a checkpoint").clone();
+    assert_eq!(last.sequence, 29);
+    let since = &entries[29..];
+    let verified = verify_since(&last, since, &key(1).verifying_key()).expect("verifies");
+    assert_eq!((verified.entries, verified.unsealed), (6, 5));
+
+    let mut edited = since.to_vec();
+    edited[3].event.purpose = Some(Purpose::Tracing);
+    assert_eq!(
+        verify_since(&last, &edited, &key(1).verifying_key()),
+        Err(Tamper::Edited { sequence: 32 })
+    );
+    let mut rewritten = since.to_vec();
+    rewritten[0].event.kind = EventKind::Erasure;
+    rechain(&mut rewritten, 0);
+    assert_eq!(
+        verify_since(&last, &rewritten, &key(1).verifying_key()),
+        Err(Tamper::Rewritten { sequence: 29 })
+    );
+    assert_eq!(
+        verify_since(&last, &since[1..], &key(1).verifying_key()),
+        Err(Tamper::Truncated { sequence: 29 })
+    );
+    let mut gap = since.to_vec();
+    gap.remove(2);
+    assert_eq!(
+        verify_since(&last, &gap, &key(1).verifying_key()),
+        Err(Tamper::Deleted { first: 31, last: 31 })
+    );
+    assert_eq!(
+        verify_since(&last, since, &key(2).verifying_key()),
+        Err(Tamper::ForgedCheckpoint { sequence: 29 })
+    );
 }

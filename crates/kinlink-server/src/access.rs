@@ -154,8 +154,9 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Who writes, and who owns what they create: the user, their agency and
-    /// their first team.
+    /// Who writes (the account, its agency and how it authenticated, for
+    /// the audit entry the store appends with the write), and who owns what
+    /// they create: the user, their agency and their first team.
     pub fn actor(&self) -> Actor {
         Actor::owned(
             self.username.clone(),
@@ -164,6 +165,11 @@ impl Caller {
                 agency: self.principal.agency.id.0,
                 team: self.principal.teams.first().map(|t| t.0),
             },
+        )
+        .with_account(
+            self.principal.user.0,
+            self.principal.agency.id.0,
+            self.principal.via,
         )
     }
 }
@@ -175,6 +181,13 @@ pub struct Authorized {
     pub grant: Grant,
     /// The route template, for the audit.
     pub route: String,
+}
+
+impl Authorized {
+    /// Who writes, for the declared purpose (see [`Caller::actor`]).
+    pub fn actor(&self) -> Actor {
+        self.caller.actor().with_purpose(self.grant.request().purpose)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Authorized {
@@ -263,12 +276,11 @@ pub(crate) async fn enforce(State(state): State<AppState>, mut request: Request,
     let caller = match session::authenticate(&state, request.headers()).await {
         Ok(Some(caller)) => caller,
         Ok(None) => {
-            audit::emit(Event::security(
-                "authentication",
-                &path,
-                None,
-                Outcome::Refused("unauthenticated"),
-            ));
+            audit::refused(
+                state.store.as_ref(),
+                Event::security("authentication", &path, None, Outcome::Refused("unauthenticated")),
+            )
+            .await;
             return ApiError::unauthenticated().into_response();
         }
         Err(error) => return error.into_response(),
@@ -282,12 +294,12 @@ pub(crate) async fn enforce(State(state): State<AppState>, mut request: Request,
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         if !state.security.csrf.verify(hash, presented) {
-            audit::emit(Event::security(
-                "csrf",
-                &path,
-                Some(&caller),
-                Outcome::Refused("csrf"),
-            ));
+            let event = Event::security("csrf", &path, Some(&caller), Outcome::Refused("csrf"));
+            let event = match access {
+                Access::Record(resource, action) => event.on(resource, action),
+                _ => event,
+            };
+            audit::refused(state.store.as_ref(), event).await;
             return ApiError::with_code(
                 StatusCode::FORBIDDEN,
                 "csrf",
@@ -318,14 +330,18 @@ pub(crate) async fn enforce(State(state): State<AppState>, mut request: Request,
             if let Some(scopes) = &caller.scopes
                 && !scopes.contains(&TokenScope { resource, action })
             {
-                audit::emit(Event::access(
-                    &path,
-                    &caller,
-                    resource,
-                    action,
-                    purpose,
-                    Outcome::Refused("token_scope"),
-                ));
+                audit::refused(
+                    state.store.as_ref(),
+                    Event::access(
+                        &path,
+                        &caller,
+                        resource,
+                        action,
+                        purpose,
+                        Outcome::Refused("token_scope"),
+                    ),
+                )
+                .await;
                 return ApiError::forbidden(
                     "token_scope",
                     format!(
@@ -346,14 +362,18 @@ pub(crate) async fn enforce(State(state): State<AppState>, mut request: Request,
                     next.run(request).await
                 }
                 Err(denial) => {
-                    audit::emit(Event::access(
-                        &path,
-                        &caller,
-                        resource,
-                        action,
-                        purpose,
-                        Outcome::Refused(denial.code()),
-                    ));
+                    audit::refused(
+                        state.store.as_ref(),
+                        Event::access(
+                            &path,
+                            &caller,
+                            resource,
+                            action,
+                            purpose,
+                            Outcome::Refused(denial.code()),
+                        ),
+                    )
+                    .await;
                     ApiError::forbidden(denial.code(), denial.to_string()).into_response()
                 }
             }

@@ -12,16 +12,15 @@ use futures_util::stream::{self, Stream};
 use kinlink_core::RecordId;
 use kinlink_interchange::RowWriter;
 use kinlink_policy::{FieldGroups, Grant};
-use kinlink_store::{Records, StoredRecord, Visibility};
+use kinlink_store::{Records, Store, StoredRecord, Visibility};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::access::Authorized;
-use crate::audit::{self, Event, Outcome};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::records::{ApiRecord, RecordOut, policy_error, visibility};
+use crate::records::{ApiRecord, RecordOut, audit_access, policy_error, visibility};
 
 /// Records read from the store per round trip.
 pub const EXPORT_PAGE: u32 = 1000;
@@ -58,22 +57,13 @@ pub async fn export<T: ApiRecord>(
             "the CSV format needs every field group, and some are withheld from you: use format=jsonl",
         ));
     }
-    let records = Records::<T>::new(state.store);
+    let records = Records::<T>::new(state.store.clone());
     let visibility = visibility(&auth.grant);
     // The first page is read before answering, so that a store that fails
     // outright gets a proper 500 rather than a cut-off download.
     let first = records
         .list_visible(None, EXPORT_PAGE, visibility.as_ref())
         .await?;
-    let request = auth.grant.request();
-    audit::emit(Event::access(
-        &auth.route,
-        &auth.caller,
-        request.resource,
-        request.action,
-        request.purpose,
-        Outcome::Allowed,
-    ));
     let (content_type, extension) = match format {
         ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
         ExportFormat::Jsonl => ("application/x-ndjson", "jsonl"),
@@ -82,7 +72,7 @@ pub async fn export<T: ApiRecord>(
         tracing::error!(error = %e, "export could not start");
         ApiError::internal()
     })?;
-    let body = Body::from_stream(pages(records, visibility, auth.grant, first, encoder));
+    let body = Body::from_stream(pages(records, state.store, visibility, auth, first, encoder));
     Response::builder()
         .header(header::CONTENT_TYPE, content_type)
         .header(
@@ -98,8 +88,10 @@ pub async fn export<T: ApiRecord>(
 
 struct ExportState<T> {
     records: Records<T>,
+    /// Where each page's export is recorded before the page is sent.
+    store: Arc<dyn Store>,
     visibility: Option<Visibility>,
-    grant: Grant,
+    auth: Authorized,
     /// A page read but not yet encoded.
     pending: Option<Vec<StoredRecord<T>>>,
     after: Option<RecordId>,
@@ -112,15 +104,17 @@ struct ExportState<T> {
 /// whole one.
 fn pages<T: ApiRecord>(
     records: Records<T>,
+    store: Arc<dyn Store>,
     visibility: Option<Visibility>,
-    grant: Grant,
+    auth: Authorized,
     first: Vec<StoredRecord<T>>,
     encoder: Encoder,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
     let state = ExportState {
         records,
+        store,
         visibility,
-        grant,
+        auth,
         pending: Some(first),
         after: None,
         encoder,
@@ -144,7 +138,15 @@ fn pages<T: ApiRecord>(
             };
             let last = page.len() < EXPORT_PAGE as usize;
             s.after = page.last().map(|r| r.meta.id).or(s.after);
-            let mut chunk = s.encoder.encode(&s.grant, page).map_err(log_encoding)?;
+            // Each exported record is in the audit log before its page leaves.
+            audit_access(
+                s.store.as_ref(),
+                &s.auth,
+                page.iter().map(|r| *r.meta.id.as_uuid()),
+            )
+            .await
+            .map_err(|_| io::Error::other("the export could not be audited; the download was cut off"))?;
+            let mut chunk = s.encoder.encode(&s.auth.grant, page).map_err(log_encoding)?;
             if last {
                 chunk.extend(s.encoder.finish().map_err(log_encoding)?);
                 s.finished = true;

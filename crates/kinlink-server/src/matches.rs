@@ -31,11 +31,11 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::access::Authorized;
-use crate::audit::{self, Event, Outcome};
+use crate::audit::{self, Outcome};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, RecordKey};
 use crate::matcher::MatchExplanation;
-use crate::records::{audit_record, context, find, release};
+use crate::records::{audit_access, context, find, record_event, release};
 
 /// Times a review is tried again when a record it moves on changed meanwhile.
 const REVIEW_ATTEMPTS: usize = 3;
@@ -258,27 +258,16 @@ async fn reachable(
     Ok(out)
 }
 
-fn audit_match(auth: &Authorized, id: MatchId, outcome: Outcome) {
-    let request = auth.grant.request();
-    audit::emit(
-        Event::access(
-            &auth.route,
-            &auth.caller,
-            request.resource,
-            request.action,
-            request.purpose,
-            outcome,
-        )
-        .record(*id.as_uuid(), auth.grant.readable()),
-    );
-}
-
 /// The match `id` if the grant reaches it; 404 alike whether it does not
 /// exist or is out of scope.
 async fn find_match(state: &AppState, auth: &Authorized, id: MatchId) -> Result<StoredMatch, ApiError> {
     let stored = state.store.get_match(id).await?.ok_or_else(no_match)?;
     if !in_scope(state, auth, &stored).await? {
-        audit_match(auth, id, Outcome::Refused("out_of_scope"));
+        audit::refused(
+            state.store.as_ref(),
+            record_event(auth, *id.as_uuid(), Outcome::Refused("out_of_scope")),
+        )
+        .await;
         return Err(no_match());
     }
     Ok(stored)
@@ -317,11 +306,13 @@ async fn tracing_request_matches(
     auth: Authorized,
     RecordKey(key): RecordKey,
 ) -> Result<Json<MatchList>, ApiError> {
-    let request = find::<TracingRequest>(&Records::new(state.store.clone()), &auth, &key).await?;
+    let records = Records::new(state.store.clone());
+    let request = find::<TracingRequest>(state.store.as_ref(), &records, &auth, &key).await?;
     let stored = state.store.matches_for_request(request.meta.id).await?;
     let stored = reachable(&state, &auth, stored, RecordKind::ChildCase).await?;
+    let ids: Vec<_> = stored.iter().map(|m| *m.id.as_uuid()).collect();
     let out = list(stored, auth.grant.readable())?;
-    audit_record(&auth, request.meta.id, Outcome::Allowed);
+    audit_access(state.store.as_ref(), &auth, ids).await?;
     Ok(release(out))
 }
 
@@ -342,11 +333,13 @@ async fn case_matches(
     auth: Authorized,
     RecordKey(key): RecordKey,
 ) -> Result<Json<MatchList>, ApiError> {
-    let case = find::<ChildCase>(&Records::new(state.store.clone()), &auth, &key).await?;
+    let records = Records::new(state.store.clone());
+    let case = find::<ChildCase>(state.store.as_ref(), &records, &auth, &key).await?;
     let stored = state.store.matches_for_case(case.meta.id).await?;
     let stored = reachable(&state, &auth, stored, RecordKind::TracingRequest).await?;
+    let ids: Vec<_> = stored.iter().map(|m| *m.id.as_uuid()).collect();
     let out = list(stored, auth.grant.readable())?;
-    audit_record(&auth, case.meta.id, Outcome::Allowed);
+    audit_access(state.store.as_ref(), &auth, ids).await?;
     Ok(release(out))
 }
 
@@ -375,7 +368,7 @@ async fn get_match(
 ) -> Result<Json<MatchDetail>, ApiError> {
     let stored = find_match(&state, &auth, id).await?;
     let out = detail(&state, &auth, stored).await?;
-    audit_match(&auth, id, Outcome::Allowed);
+    audit_access(state.store.as_ref(), &auth, [*id.as_uuid()]).await?;
     Ok(release(out))
 }
 
@@ -416,7 +409,8 @@ async fn review_match(
     }
     checker.finish().map_err(|e| ApiError::validation(e, ""))?;
     let decision = ReviewDecision { status, reason };
-    let actor = auth.caller.actor();
+    // The store appends the review's audit entries in its transaction.
+    let actor = auth.actor();
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -442,7 +436,6 @@ async fn review_match(
                 if !writes.is_empty() {
                     state.matcher.notify();
                 }
-                audit_match(&auth, id, Outcome::Allowed);
                 return Ok(release(detail(&state, &auth, reviewed).await?));
             }
             // The match or a record changed meanwhile: look again (a changed

@@ -15,7 +15,7 @@ use kinlink_policy::{
     AccessRequest, Action, AgencyId, Grant, PolicyError, RecordContext, Releasable, Scope, TeamId, UserId,
     View, authorize,
 };
-use kinlink_store::{RecordMeta, Records, StoredRecord, Visibility};
+use kinlink_store::{RecordMeta, Records, Store, StoredRecord, Visibility};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -282,36 +282,38 @@ fn written<T: ApiRecord>(auth: &Authorized, stored: StoredRecord<T>) -> Response
     }
 }
 
-pub(crate) fn audit_record(auth: &Authorized, id: RecordId, outcome: Outcome) {
+/// The audit event of `auth`'s request on the record `id`.
+pub(crate) fn record_event(auth: &Authorized, id: Uuid, outcome: Outcome) -> Event {
     let request = auth.grant.request();
-    audit::emit(
-        Event::access(
-            &auth.route,
-            &auth.caller,
-            request.resource,
-            request.action,
-            request.purpose,
-            outcome,
-        )
-        .record(*id.as_uuid(), auth.grant.readable()),
-    );
-}
-
-fn audit_listing(auth: &Authorized) {
-    let request = auth.grant.request();
-    audit::emit(Event::access(
+    Event::access(
         &auth.route,
         &auth.caller,
         request.resource,
         request.action,
         request.purpose,
-        Outcome::Allowed,
-    ));
+        outcome,
+    )
+    .record(id, auth.grant.readable())
+}
+
+/// Record that `auth`'s request reached the records `ids` (read, listed,
+/// exported), before anything is shown.
+pub(crate) async fn audit_access(
+    store: &dyn Store,
+    auth: &Authorized,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<(), ApiError> {
+    let events = ids
+        .into_iter()
+        .map(|id| record_event(auth, id, Outcome::Allowed))
+        .collect();
+    audit::emit_all(store, events).await
 }
 
 /// Find a record by UUID or number; a number of another kind finds nothing,
 /// and so does a record outside the grant's scope (its existence is not disclosed).
 pub(crate) async fn find<T: ApiRecord>(
+    store: &dyn Store,
     records: &Records<T>,
     auth: &Authorized,
     key: &str,
@@ -325,7 +327,11 @@ pub(crate) async fn find<T: ApiRecord>(
     };
     let stored = found.ok_or_else(not_found::<T>)?;
     if !auth.grant.covers(&context(&stored.meta)) {
-        audit_record(auth, stored.meta.id, Outcome::Refused("out_of_scope"));
+        audit::refused(
+            store,
+            record_event(auth, *stored.meta.id.as_uuid(), Outcome::Refused("out_of_scope")),
+        )
+        .await;
         return Err(not_found::<T>());
     }
     Ok(stored)
@@ -339,11 +345,11 @@ pub async fn create<T: ApiRecord>(
     // Validate before anything is written; the store's insert is one transaction.
     let record = Validated::new(record, latest_today(Utc::now())).map_err(|e| ApiError::validation(e, ""))?;
     auth.grant.check_create(record.as_ref()).map_err(policy_error)?;
+    // The store appends the creation's audit entry in the same transaction.
     let stored = Records::<T>::new(state.store)
-        .create(record, &auth.caller.actor())
+        .create(record, &auth.actor())
         .await?;
     state.matcher.notify();
-    audit_record(&auth, stored.meta.id, Outcome::Allowed);
     let location = format!("{}/{}", T::COLLECTION, stored.meta.id);
     let mut response = written(&auth, stored);
     *response.status_mut() = StatusCode::CREATED;
@@ -367,7 +373,7 @@ pub async fn list<T: ApiRecord>(
     // One more than asked tells whether another page exists, so the last
     // page says so instead of sending the client to an empty one.
     let visibility = visibility(&auth.grant);
-    let mut stored = Records::<T>::new(state.store)
+    let mut stored = Records::<T>::new(state.store.clone())
         .list_visible(params.after, limit + 1, visibility.as_ref())
         .await?;
     let more = stored.len() > limit as usize;
@@ -381,7 +387,12 @@ pub async fn list<T: ApiRecord>(
         .iter()
         .map(|s| record_out(&auth.grant, s))
         .collect::<Result<Vec<_>, _>>()?;
-    audit_listing(&auth);
+    audit_access(
+        state.store.as_ref(),
+        &auth,
+        stored.iter().map(|s| *s.meta.id.as_uuid()),
+    )
+    .await?;
     Ok(release(Page { items, next_after }))
 }
 
@@ -390,10 +401,10 @@ pub async fn get<T: ApiRecord>(
     auth: Authorized,
     RecordKey(key): RecordKey,
 ) -> Result<Json<RecordOut<T>>, ApiError> {
-    let records = Records::<T>::new(state.store);
-    let stored = find(&records, &auth, &key).await?;
+    let records = Records::<T>::new(state.store.clone());
+    let stored = find(state.store.as_ref(), &records, &auth, &key).await?;
     let out = record_out(&auth.grant, &stored)?;
-    audit_record(&auth, stored.meta.id, Outcome::Allowed);
+    audit_access(state.store.as_ref(), &auth, [*stored.meta.id.as_uuid()]).await?;
     Ok(release(out))
 }
 
@@ -403,8 +414,8 @@ pub async fn update<T: ApiRecord>(
     RecordKey(key): RecordKey,
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> Result<Response, ApiError> {
-    let records = Records::<T>::new(state.store);
-    let stored = find(&records, &auth, &key).await?;
+    let records = Records::<T>::new(state.store.clone());
+    let stored = find(state.store.as_ref(), &records, &auth, &key).await?;
     // Only the groups the grant may edit are taken from the submission.
     let merged = auth
         .grant
@@ -413,14 +424,14 @@ pub async fn update<T: ApiRecord>(
     let record =
         Validated::new(merged, latest_today(Utc::now())).map_err(|e| ApiError::validation(e, "record."))?;
     let updated = records
-        .update(stored.meta.id, body.version, record, &auth.caller.actor())
+        .update(stored.meta.id, body.version, record, &auth.actor())
         .await
         .map_err(|e| match e {
             kinlink_store::StoreError::NotFound { .. } => not_found::<T>(),
             other => other.into(),
         })?;
+    // The store appended the update's audit entry in the same transaction.
     state.matcher.notify();
-    audit_record(&auth, updated.meta.id, Outcome::Allowed);
     Ok(written(&auth, updated))
 }
 
@@ -429,8 +440,8 @@ pub async fn history<T: ApiRecord>(
     auth: Authorized,
     RecordKey(key): RecordKey,
 ) -> Result<Json<Revisions<T>>, ApiError> {
-    let records = Records::<T>::new(state.store);
-    let stored = find(&records, &auth, &key).await?;
+    let records = Records::<T>::new(state.store.clone());
+    let stored = find(state.store.as_ref(), &records, &auth, &key).await?;
     let context = context(&stored.meta);
     let revisions = records.history(stored.meta.id).await?;
     if revisions.is_empty() {
@@ -451,7 +462,7 @@ pub async fn history<T: ApiRecord>(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    audit_record(&auth, stored.meta.id, Outcome::Allowed);
+    audit_access(state.store.as_ref(), &auth, [*stored.meta.id.as_uuid()]).await?;
     Ok(release(Revisions(out)))
 }
 

@@ -400,13 +400,14 @@ pub async fn sign_in(
 ) -> Result<Response, ApiError> {
     let now = Utc::now();
     let account = normalise_username(&body.username);
-    if let Err(lock) = state.security.throttle().check(&account, &source, now) {
-        audit::emit(Event::about_user(
-            "sign_in",
-            ROUTE,
-            None,
-            Outcome::Refused("locked"),
-        ));
+    // The throttle's lock is released before anything is awaited.
+    let checked = state.security.throttle().check(&account, &source, now);
+    if let Err(lock) = checked {
+        audit::refused(
+            state.store.as_ref(),
+            Event::about_user("sign_in", ROUTE, None, Outcome::Refused("locked")),
+        )
+        .await;
         return Ok(locked(lock.until));
     }
     let user = state.accounts.user_by_name(&account).await.map_err(store_error)?;
@@ -415,12 +416,16 @@ pub async fn sign_in(
         .and_then(|u| u.locked_until)
         .filter(|until| *until > now)
     {
-        audit::emit(Event::about_user(
-            "sign_in",
-            ROUTE,
-            user.as_ref().map(|u| u.id),
-            Outcome::Refused("locked"),
-        ));
+        audit::refused(
+            state.store.as_ref(),
+            Event::about_user(
+                "sign_in",
+                ROUTE,
+                user.as_ref().map(|u| u.id),
+                Outcome::Refused("locked"),
+            ),
+        )
+        .await;
         return Ok(locked(until));
     }
     let stored_hash = user
@@ -495,7 +500,11 @@ pub async fn sign_in(
         token_prefix: None,
         totp_pending,
     };
-    audit::emit(Event::security("sign_in", ROUTE, Some(&caller), Outcome::Allowed));
+    audit::emit(
+        state.store.as_ref(),
+        Event::security("sign_in", ROUTE, Some(&caller), Outcome::Allowed),
+    )
+    .await?;
     let whoami = whoami_of(&state, &caller).await?;
     let mut response = (StatusCode::CREATED, Json(whoami)).into_response();
     response
@@ -528,19 +537,17 @@ async fn fail(
             .await
             .map_err(store_error)?;
     }
-    audit::emit(Event::about_user(
-        "sign_in",
-        ROUTE,
-        user.map(|u| u.id),
-        Outcome::Refused(reason),
-    ));
+    audit::refused(
+        state.store.as_ref(),
+        Event::about_user("sign_in", ROUTE, user.map(|u| u.id), Outcome::Refused(reason)),
+    )
+    .await;
     if outcome.account_locked.is_some() || outcome.source_locked.is_some() {
-        audit::emit(Event::about_user(
-            "lockout",
-            ROUTE,
-            user.map(|u| u.id),
-            Outcome::Allowed,
-        ));
+        audit::refused(
+            state.store.as_ref(),
+            Event::about_user("lockout", ROUTE, user.map(|u| u.id), Outcome::Allowed),
+        )
+        .await;
     }
     Ok(sign_in_failed())
 }
@@ -589,12 +596,11 @@ pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<R
             .await
             .map_err(store_error)?;
     }
-    audit::emit(Event::security(
-        "sign_out",
-        ROUTE,
-        Some(&caller),
-        Outcome::Allowed,
-    ));
+    audit::emit(
+        state.store.as_ref(),
+        Event::security("sign_out", ROUTE, Some(&caller), Outcome::Allowed),
+    )
+    .await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -656,12 +662,11 @@ pub async fn enrol_totp(State(state): State<AppState>, caller: Caller) -> Result
         .set_totp(user_id, Some(&stored))
         .await
         .map_err(store_error)?;
-    audit::emit(Event::security(
-        "totp_enrolment_started",
-        ROUTE,
-        Some(&caller),
-        Outcome::Allowed,
-    ));
+    audit::emit(
+        state.store.as_ref(),
+        Event::security("totp_enrolment_started", ROUTE, Some(&caller), Outcome::Allowed),
+    )
+    .await?;
     let mut response = (
         StatusCode::CREATED,
         Json(TotpEnrolment {
@@ -742,12 +747,11 @@ pub async fn confirm_totp(
         .complete_session(&hash.0)
         .await
         .map_err(store_error)?;
-    audit::emit(Event::security(
-        "totp_enrolled",
-        ROUTE,
-        Some(&caller),
-        Outcome::Allowed,
-    ));
+    audit::emit(
+        state.store.as_ref(),
+        Event::security("totp_enrolled", ROUTE, Some(&caller), Outcome::Allowed),
+    )
+    .await?;
     let caller = Caller {
         totp_pending: false,
         ..caller

@@ -786,3 +786,82 @@ async fn every_response_carries_the_security_headers() {
     tls.stop().await;
     server.stop().await;
 }
+
+/// Reads, refusals and sign-in failures reach the store's hash-chained audit
+/// log with the account, its agency, the purpose and the record id; the
+/// store records writes with the same account and purpose; the chain holds.
+#[tokio::test]
+async fn the_audit_log_records_who_touched_which_record_for_which_purpose() {
+    use kinlink_audit::{EventKind, Outcome};
+    let (server, store) = Server::start().await;
+    let (case_id, _) = fixtures(&server).await;
+    let id: uuid::Uuid = case_id.parse().expect("uuid");
+    let read = server.get(&format!("/api/v1/cases/{case_id}")).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    let other = add_user(
+        &server.accounts,
+        "elsewhere",
+        ("Another Authority", AgencyType::ChildProtectionAuthority),
+        &[Role::Supervisor],
+    )
+    .await;
+    let outsider = client(Some(&other.token), Some("tracing"));
+    let refused = server
+        .send(outsider.get(server.url(&format!("/api/v1/cases/{case_id}"))))
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    let (failed, _) = sign_in(&server, "tester", "not the password at all", None).await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED, "{}", failed.text);
+
+    let entries = store
+        .audit_for_record(kinlink_policy::Resource::ChildCase, id)
+        .await
+        .expect("reads");
+    let seen: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.event.kind,
+                e.event.actor.user,
+                e.event.actor.agency,
+                e.event.actor.via,
+                e.event.purpose,
+                e.event.outcome.clone(),
+            )
+        })
+        .collect();
+    let tester = (
+        Some(server.user.id),
+        Some(server.user.agency),
+        Some(Via::ApiToken),
+        Some(Purpose::CaseManagement),
+    );
+    let by = |kind, who: (_, _, _, _), outcome: Outcome| (kind, who.0, who.1, who.2, who.3, outcome);
+    assert_eq!(
+        seen,
+        [
+            by(EventKind::Create, tester, Outcome::Success),
+            by(EventKind::Read, tester, Outcome::Success),
+            by(
+                EventKind::Read,
+                (
+                    Some(other.id),
+                    Some(other.agency),
+                    Some(Via::ApiToken),
+                    Some(Purpose::Tracing)
+                ),
+                Outcome::Denied(kinlink_audit::ReasonCode::new("out_of_scope").expect("code")),
+            ),
+        ]
+    );
+    let all = kinlink_store::audit::all_entries(store.as_ref())
+        .await
+        .expect("reads");
+    assert!(
+        all.iter()
+            .any(|e| e.event.kind == EventKind::SignInFailure && e.event.actor.user == Some(server.user.id)),
+        "{all:?}"
+    );
+    kinlink_audit::verify_unsigned(&all, &[]).expect("the chain holds");
+    server.stop().await;
+}

@@ -19,16 +19,27 @@
 //! order, read back from the target. A copy that does not match leaves the
 //! target as it was. Bodies are copied as stored: an encrypted body stays
 //! encrypted, and the digest covers what is stored.
+//!
+//! The audit log is copied like any table (rows verbatim, in the same target
+//! transaction and digest) and then verified in the target before commit:
+//! every entry's hash, every link, and each checkpoint against the entry it
+//! covers, with the signatures too when the deployment's key is given. A
+//! source whose log does not verify is not copied. The log is append-only
+//! (triggers refuse `DELETE`), so `--replace` refuses a target that holds
+//! one rather than disabling the triggers: copy into a new database instead.
 
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use ed25519_dalek::VerifyingKey;
+use kinlink_audit::{AuditEntry, Tamper, Verified};
 use kinlink_core::RecordId;
 use sha2::{Digest, Sha256};
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Postgres, Row, Sqlite, Transaction, Type};
 
 use crate::StoreError;
+use crate::audit::StoredCheckpoint;
 use crate::batch::Batch;
 use crate::sql::{Dialect, SqlStore, SqlValue};
 
@@ -37,21 +48,20 @@ use crate::sql::{Dialect, SqlStore, SqlValue};
 pub enum ColumnType {
     /// A record id, or any UUID stored like one (text on SQLite, uuid on PostgreSQL).
     Id,
-    /// An id that may be NULL.
-    OptionalId,
     Text,
+    /// A record id that may be NULL.
+    OptionalId,
     /// Text that may be NULL.
     OptionalText,
     BigInt,
-    /// A big integer that may be NULL.
-    OptionalBigInt,
     Int,
-    Bool,
-    /// A double-precision float (REAL on SQLite).
-    Double,
     Timestamp,
     /// A timestamp that may be NULL.
     OptionalTimestamp,
+    Double,
+    Bool,
+    /// A big integer that may be NULL.
+    OptionalBigInt,
     /// Bytes that may be NULL (BLOB on SQLite, BYTEA on PostgreSQL).
     OptionalBytes,
 }
@@ -66,6 +76,20 @@ const fn column(name: &'static str, ty: ColumnType) -> Column {
     Column { name, ty }
 }
 
+/// How a table's rows are treated besides being copied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableKind {
+    /// The deployment's data: the target must not hold any (or `--replace`).
+    Data,
+    /// One row that the migration creates (a counter, a position): the
+    /// target's is replaced by the source's, and it does not make the target
+    /// "not empty".
+    Singleton,
+    /// The audit log: rows are never deleted (the triggers refuse it), so a
+    /// target holding any is refused even with `--replace`.
+    AppendOnly,
+}
+
 /// A table that `copy-db` moves.
 #[derive(Debug)]
 pub struct Table {
@@ -73,10 +97,7 @@ pub struct Table {
     /// Every column; the first `key` of them are the primary key.
     pub columns: &'static [Column],
     pub key: usize,
-    /// The migration inserts the table's rows (a counter, a position): the
-    /// target's are not "data" when deciding whether it is empty, and the
-    /// copy replaces them.
-    pub seeded: bool,
+    pub kind: TableKind,
 }
 
 impl Table {
@@ -107,7 +128,6 @@ pub const TABLES: &[Table] = &[
             column("updated_at", Timestamp),
             column("updated_by", Text),
             column("body", Text),
-            // 0002: the change sequence the matcher follows.
             column("change_seq", BigInt),
             // 0003: who the record belongs to.
             column("owner_user", OptionalId),
@@ -115,7 +135,7 @@ pub const TABLES: &[Table] = &[
             column("owner_team", OptionalId),
         ],
         key: 1,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "record_revisions",
@@ -127,26 +147,25 @@ pub const TABLES: &[Table] = &[
             column("body", Text),
         ],
         key: 2,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "number_sequences",
         columns: &[column("kind", Text), column("year", Int), column("last", BigInt)],
         key: 2,
-        seeded: false,
+        kind: TableKind::Data,
     },
-    // 0002: matching.
     Table {
         name: "change_counter",
         columns: &[column("id", Int), column("last", BigInt)],
         key: 1,
-        seeded: true,
+        kind: TableKind::Singleton,
     },
     Table {
         name: "matcher_position",
         columns: &[column("id", Int), column("position", BigInt)],
         key: 1,
-        seeded: true,
+        kind: TableKind::Singleton,
     },
     Table {
         name: "match_proposals",
@@ -171,7 +190,7 @@ pub const TABLES: &[Table] = &[
             column("updated_at", Timestamp),
         ],
         key: 1,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "match_reviews",
@@ -184,7 +203,7 @@ pub const TABLES: &[Table] = &[
             column("changed_at", Timestamp),
         ],
         key: 2,
-        seeded: false,
+        kind: TableKind::Data,
     },
     // 0003: accounts. Secrets are copied as stored: hashes, and TOTP secrets
     // sealed under the deployment's master key (which stays outside both databases).
@@ -198,7 +217,7 @@ pub const TABLES: &[Table] = &[
             column("created_at", Timestamp),
         ],
         key: 1,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "teams",
@@ -209,7 +228,7 @@ pub const TABLES: &[Table] = &[
             column("created_at", Timestamp),
         ],
         key: 1,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "users",
@@ -229,19 +248,19 @@ pub const TABLES: &[Table] = &[
             column("updated_at", Timestamp),
         ],
         key: 1,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "user_teams",
         columns: &[column("user_id", Id), column("team_id", Id)],
         key: 2,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "user_roles",
         columns: &[column("user_id", Id), column("role", Text)],
         key: 2,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "sessions",
@@ -254,7 +273,7 @@ pub const TABLES: &[Table] = &[
             column("totp_pending", Bool),
         ],
         key: 1,
-        seeded: false,
+        kind: TableKind::Data,
     },
     Table {
         name: "api_tokens",
@@ -269,7 +288,41 @@ pub const TABLES: &[Table] = &[
             column("revoked_at", OptionalTimestamp),
         ],
         key: 1,
-        seeded: false,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "audit_entries",
+        columns: &[
+            column("sequence", BigInt),
+            column("at", Timestamp),
+            column("kind", Text),
+            column("actor_user", OptionalId),
+            column("actor_agency", OptionalId),
+            column("actor_via", OptionalText),
+            column("actor_name", OptionalText),
+            column("record_resource", OptionalText),
+            column("record_id", OptionalId),
+            column("field_groups", Int),
+            column("purpose", OptionalText),
+            column("outcome", Text),
+            column("reason", OptionalText),
+            column("previous_hash", Text),
+            column("hash", Text),
+        ],
+        key: 1,
+        kind: TableKind::AppendOnly,
+    },
+    Table {
+        name: "audit_checkpoints",
+        columns: &[
+            column("sequence", BigInt),
+            column("hash", Text),
+            column("at", Timestamp),
+            column("signature", Text),
+            column("key_id", Text),
+        ],
+        key: 1,
+        kind: TableKind::AppendOnly,
     },
 ];
 
@@ -281,9 +334,9 @@ pub enum Value {
     Null,
     BigInt(i64),
     Int(i32),
-    Bool(bool),
-    Double(f64),
     Timestamp(DateTime<Utc>),
+    Double(f64),
+    Bool(bool),
     Bytes(Vec<u8>),
 }
 
@@ -315,8 +368,12 @@ pub trait CopyTx: Send {
     async fn delete_all(&mut self, table: &Table) -> Result<(), StoreError>;
     /// The names of the database's tables (besides the migrations' own).
     async fn table_names(&mut self) -> Result<Vec<String>, StoreError>;
+    /// The names of a table's columns.
+    async fn column_names(&mut self, table: &Table) -> Result<Vec<String>, StoreError>;
     /// Each record's id, version and number of revisions, by id.
     async fn version_counts(&mut self) -> Result<Vec<(RecordId, i64, i64)>, StoreError>;
+    /// The whole audit log, entries in sequence order, and its checkpoints.
+    async fn audit_log(&mut self) -> Result<(Vec<AuditEntry>, Vec<StoredCheckpoint>), StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
@@ -333,8 +390,27 @@ pub enum CopyError {
          refusing to copy part of a deployment"
     )]
     UnknownTable { side: &'static str, table: String },
+    #[error(
+        "the {side} database has a column copy-db does not know ({table}.{column}): \
+         refusing to copy part of a deployment"
+    )]
+    UnknownColumn {
+        side: &'static str,
+        table: &'static str,
+        column: String,
+    },
+    #[error(
+        "the target database holds an audit log ({rows} rows in {table}), which is append-only and \
+         cannot be deleted: --replace only works on a target without one; copy into a new, empty database"
+    )]
+    TargetHasAuditLog { table: &'static str, rows: u64 },
     #[error("the copy does not match the source ({0}); nothing was written")]
     Mismatch(String),
+    #[error(
+        "the audit log does not verify after copying ({0}); nothing was written \
+         (`kinlink audit verify` on the source shows the same)"
+    )]
+    AuditLog(Tamper),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -348,15 +424,23 @@ pub struct CopyReport {
     pub records: u64,
     /// SHA-256 over every row of every table, hex.
     pub digest: String,
+    /// The audit log as verified in the target before commit.
+    pub audit: Verified,
+    /// Whether the checkpoints' signatures were checked (a key was given).
+    pub signatures_checked: bool,
 }
 
 /// Copy every table of `from` into `to`. `to` must be empty unless
-/// `replace`, which first deletes what it holds (in the same transaction).
+/// `replace`, which first deletes what it holds (in the same transaction),
+/// and never holds an audit log (see the module's documentation). The copied
+/// audit log is verified before commit, its checkpoints' signatures too with
+/// `audit_key` (the deployment's public key).
 /// `progress` is told the table and the rows copied so far.
 pub async fn copy_database(
     from: &dyn CopyEnd,
     to: &dyn CopyEnd,
     replace: bool,
+    audit_key: Option<&VerifyingKey>,
     progress: &(dyn Fn(&'static str, u64) + Send + Sync),
 ) -> Result<CopyReport, CopyError> {
     let mut source = from.snapshot().await?;
@@ -367,18 +451,48 @@ pub async fn copy_database(
                 return Err(CopyError::UnknownTable { side, table });
             }
         }
-    }
-    for table in TABLES.iter().filter(|t| !t.seeded) {
-        let rows = target.count(table).await?;
-        if rows > 0 && !replace {
-            return Err(CopyError::TargetNotEmpty {
-                table: table.name,
-                rows,
-            });
+        // A column a later migration added but this list forgot would be
+        // dropped silently: refuse it like an unknown table.
+        for table in TABLES {
+            for column in tx.column_names(table).await? {
+                if !table.columns.iter().any(|c| c.name == column) {
+                    return Err(CopyError::UnknownColumn {
+                        side,
+                        table: table.name,
+                        column,
+                    });
+                }
+            }
         }
     }
+    for table in TABLES {
+        let rows = target.count(table).await?;
+        match table.kind {
+            _ if rows == 0 => {}
+            TableKind::Singleton => {}
+            TableKind::AppendOnly if replace => {
+                return Err(CopyError::TargetHasAuditLog {
+                    table: table.name,
+                    rows,
+                });
+            }
+            TableKind::Data | TableKind::AppendOnly if !replace => {
+                return Err(CopyError::TargetNotEmpty {
+                    table: table.name,
+                    rows,
+                });
+            }
+            TableKind::Data | TableKind::AppendOnly => {}
+        }
+    }
+    // The append-only tables are empty here: they are never deleted from.
     for table in TABLES.iter().rev() {
-        if replace || table.seeded {
+        let delete = match table.kind {
+            TableKind::Data => replace,
+            TableKind::Singleton => true,
+            TableKind::AppendOnly => false,
+        };
+        if delete {
             target.delete_all(table).await?;
         }
     }
@@ -403,12 +517,30 @@ pub async fn copy_database(
     let versions = source.version_counts().await?;
     let digest = hex(&digest.finalize());
     verify(&mut *target, &tables, &versions, &digest).await?;
+    let audit = verify_audit_log(&mut *target, audit_key).await?;
     target.commit().await?;
     Ok(CopyReport {
         tables,
         records: versions.len() as u64,
         digest,
+        audit,
+        signatures_checked: audit_key.is_some(),
     })
+}
+
+/// The audit log as the target now holds it (before commit), read through
+/// the same parsing as `kinlink audit verify`, chain and checkpoints checked.
+async fn verify_audit_log(
+    target: &mut dyn CopyTx,
+    key: Option<&VerifyingKey>,
+) -> Result<Verified, CopyError> {
+    let (entries, checkpoints) = target.audit_log().await?;
+    let checkpoints: Vec<_> = checkpoints.into_iter().map(|c| c.checkpoint).collect();
+    match key {
+        Some(key) => kinlink_audit::verify(&entries, &checkpoints, key),
+        None => kinlink_audit::verify_unsigned(&entries, &checkpoints),
+    }
+    .map_err(CopyError::AuditLog)
 }
 
 /// Read the copy back, in its own transaction before it commits, and
@@ -486,10 +618,12 @@ fn digest_row(digest: &mut Sha256, table: &Table, row: &[Value]) {
                 digest.update([6]);
                 digest.update(t.timestamp_micros().to_le_bytes());
             }
-            Value::Bool(b) => digest.update([7, u8::from(*b)]),
             Value::Double(x) => {
-                digest.update([8]);
+                digest.update([7]);
                 digest.update(x.to_bits().to_le_bytes());
+            }
+            Value::Bool(b) => {
+                digest.update([8, u8::from(*b)]);
             }
             Value::Bytes(bytes) => {
                 digest.update([9]);
@@ -518,6 +652,8 @@ pub trait CopyDialect: Dialect {
     const BINARY: &'static str;
     /// The names of the tables, as `name`, less the migrations' own.
     const TABLE_NAMES: &'static str;
+    /// The names of the columns of the table named by the parameter, as `name`.
+    const COLUMN_NAMES: &'static str;
 }
 
 impl CopyDialect for Sqlite {
@@ -526,6 +662,7 @@ impl CopyDialect for Sqlite {
     const BINARY: &'static str = "";
     const TABLE_NAMES: &'static str = "SELECT name FROM sqlite_master WHERE type = 'table' \
          AND name NOT LIKE 'sqlite%' AND name <> '_sqlx_migrations'";
+    const COLUMN_NAMES: &'static str = "SELECT name FROM pragma_table_info($1)";
 }
 
 impl CopyDialect for Postgres {
@@ -533,6 +670,8 @@ impl CopyDialect for Postgres {
     const BINARY: &'static str = " COLLATE \"C\"";
     const TABLE_NAMES: &'static str = "SELECT table_name::text AS name FROM information_schema.tables \
          WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'";
+    const COLUMN_NAMES: &'static str = "SELECT column_name::text AS name FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = $1";
 }
 
 /// A transaction of an [`SqlStore`].
@@ -548,17 +687,17 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DB::Id>: Encode<'q, DB>,
+    for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
-    bool: SqlValue<DB>,
     f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     Vec<u8>: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
-    Option<DB::Id>: SqlValue<DB>,
-    Option<i64>: SqlValue<DB>,
-    Option<Vec<u8>>: SqlValue<DB>,
-    Option<DateTime<Utc>>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -589,17 +728,17 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DB::Id>: Encode<'q, DB>,
+    for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
-    bool: SqlValue<DB>,
     f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     Vec<u8>: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
-    Option<DB::Id>: SqlValue<DB>,
-    Option<i64>: SqlValue<DB>,
-    Option<Vec<u8>>: SqlValue<DB>,
-    Option<DateTime<Utc>>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -681,6 +820,14 @@ where
         rows.iter().map(|row| Ok(row.try_get("name")?)).collect()
     }
 
+    async fn column_names(&mut self, table: &Table) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(DB::COLUMN_NAMES)
+            .bind(table.name)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter().map(|row| Ok(row.try_get("name")?)).collect()
+    }
+
     async fn version_counts(&mut self) -> Result<Vec<(RecordId, i64, i64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT r.id, r.version, COUNT(v.version) AS revisions FROM records r \
@@ -699,46 +846,50 @@ where
             .collect()
     }
 
+    async fn audit_log(&mut self) -> Result<(Vec<AuditEntry>, Vec<StoredCheckpoint>), StoreError> {
+        SqlStore::<DB>::read_audit_log(&mut self.tx).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.tx.commit().await?;
         Ok(())
     }
 }
 
-/// Bind `value` of a column of type `ty` (a NULL is bound with the
-/// column's type: PostgreSQL will not take a text NULL for a uuid or a timestamp).
+/// Bind `value`, a value of a column of type `ty` (a NULL is bound with
+/// the column's type: PostgreSQL refuses a text NULL for a uuid column).
 fn bind_value<'q, DB>(values: &mut crate::batch::Group<'_, 'q, DB>, value: &'q Value, ty: ColumnType)
 where
     DB: CopyDialect,
     for<'a> &'a str: Encode<'a, DB> + Type<DB>,
     for<'a> Option<&'a str>: Encode<'a, DB>,
+    for<'a> Option<DB::Id>: Encode<'a, DB>,
+    for<'a> Option<DateTime<Utc>>: Encode<'a, DB>,
+    for<'a> Option<i64>: Encode<'a, DB>,
+    for<'a> Option<Vec<u8>>: Encode<'a, DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
-    bool: SqlValue<DB>,
     f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     Vec<u8>: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
-    Option<DB::Id>: SqlValue<DB>,
-    Option<i64>: SqlValue<DB>,
-    Option<Vec<u8>>: SqlValue<DB>,
-    Option<DateTime<Utc>>: SqlValue<DB>,
 {
     match value {
         Value::Id(id) => values.bind(DB::id_to_db(*id)),
         Value::Text(text) => values.bind(text.as_str()),
         Value::Null => match ty {
-            Id | OptionalId => values.bind(None::<DB::Id>),
-            BigInt | OptionalBigInt | Int => values.bind(None::<i64>),
-            Timestamp | OptionalTimestamp => values.bind(None::<DateTime<Utc>>),
+            OptionalId => values.bind(None::<DB::Id>),
+            OptionalTimestamp => values.bind(None::<DateTime<Utc>>),
+            OptionalBigInt => values.bind(None::<i64>),
             OptionalBytes => values.bind(None::<Vec<u8>>),
-            Text | OptionalText | Bool | Double => values.bind(None::<&str>),
+            _ => values.bind(None::<&str>),
         },
         Value::BigInt(n) => values.bind(*n),
         Value::Int(n) => values.bind(*n),
-        Value::Bool(b) => values.bind(*b),
-        Value::Double(x) => values.bind(*x),
         Value::Timestamp(t) => values.bind(*t),
-        Value::Bytes(bytes) => values.bind(bytes.as_slice().to_vec()),
+        Value::Double(x) => values.bind(*x),
+        Value::Bool(b) => values.bind(*b),
+        Value::Bytes(bytes) => values.bind(bytes.clone()),
     };
 }
 
@@ -748,37 +899,34 @@ where
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
-    bool: SqlValue<DB>,
     f64: SqlValue<DB>,
+    bool: SqlValue<DB>,
     Vec<u8>: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
-    Option<DB::Id>: SqlValue<DB>,
-    Option<i64>: SqlValue<DB>,
-    Option<Vec<u8>>: SqlValue<DB>,
-    Option<DateTime<Utc>>: SqlValue<DB>,
     usize: ColumnIndex<DB::Row>,
 {
     Ok(match ty {
         Id => Value::Id(DB::id_from_db(row.try_get(i)?)?),
-        OptionalId => match row.try_get::<Option<DB::Id>, _>(i)? {
-            Some(id) => Value::Id(DB::id_from_db(id)?),
-            None => Value::Null,
-        },
         Text => Value::Text(row.try_get(i)?),
         OptionalText => row
             .try_get::<Option<String>, _>(i)?
             .map_or(Value::Null, Value::Text),
         BigInt => Value::BigInt(row.try_get(i)?),
-        OptionalBigInt => row
-            .try_get::<Option<i64>, _>(i)?
-            .map_or(Value::Null, Value::BigInt),
         Int => Value::Int(row.try_get(i)?),
-        Bool => Value::Bool(row.try_get(i)?),
-        Double => Value::Double(row.try_get(i)?),
         Timestamp => Value::Timestamp(row.try_get(i)?),
+        OptionalId => row
+            .try_get::<Option<DB::Id>, _>(i)?
+            .map(DB::id_from_db)
+            .transpose()?
+            .map_or(Value::Null, Value::Id),
         OptionalTimestamp => row
             .try_get::<Option<DateTime<Utc>>, _>(i)?
             .map_or(Value::Null, Value::Timestamp),
+        Double => Value::Double(row.try_get(i)?),
+        Bool => Value::Bool(row.try_get(i)?),
+        OptionalBigInt => row
+            .try_get::<Option<i64>, _>(i)?
+            .map_or(Value::Null, Value::BigInt),
         OptionalBytes => row
             .try_get::<Option<Vec<u8>>, _>(i)?
             .map_or(Value::Null, Value::Bytes),

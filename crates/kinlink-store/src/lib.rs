@@ -22,6 +22,8 @@
 
 mod accounts;
 mod accounts_sql;
+pub mod audit;
+mod audit_sql;
 mod batch;
 pub mod copy;
 mod error;
@@ -47,8 +49,14 @@ pub use sql::{Dialect, SqlStore, SqlValue};
 pub use sqlite::{DATABASE_FILE, SqliteOptions, SqliteStore};
 pub use types::{Actor, Ownership, RawRecord, RawRevision, RecordMeta, Revision, StoredRecord, Visibility};
 
+pub use audit::StoredCheckpoint;
+
 use async_trait::async_trait;
+use ed25519_dalek::SigningKey;
+use kinlink_audit::{AuditEntry, AuditEvent};
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
+use kinlink_policy::Resource;
+use uuid::Uuid;
 
 /// What a backend must do. Every write is atomic: it fully happens or not at all.
 /// Every store also keeps match proposals and the change feed ([`MatchStore`]).
@@ -107,7 +115,8 @@ pub trait Store: MatchStore + Send + Sync + 'static {
 
     /// Insert or update many records keyed by external id, in one transaction:
     /// a record whose body is unchanged is left alone, a changed one gets a
-    /// new version. Either all items are written or none. `progress` is told
+    /// new version. Either all items are written or none. Each record
+    /// created or changed gets its own audit entry. `progress` is told
     /// how many items have been dealt with so far (for progress bars).
     async fn import(
         &self,
@@ -119,4 +128,42 @@ pub trait Store: MatchStore + Send + Sync + 'static {
 
     /// Whether the database answers (for readiness probes).
     async fn ping(&self) -> Result<(), StoreError>;
+
+    // The audit log. `insert`, `update` and `import` append their own entries
+    // (one per record written, actor and purpose from the `Actor`) in the
+    // same transaction as the write. What the store cannot see (reads,
+    // refusals, sign-ins, exports, permission changes) the caller appends.
+
+    /// Append events (reads, refusals, security events) to the chain, in
+    /// one transaction; returns them as chained.
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Every entry about one record, oldest first: who accessed it, when,
+    /// for which purpose, with which outcome.
+    async fn audit_for_record(&self, resource: Resource, id: Uuid) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Entries in sequence order after `after` (from the start if `None`),
+    /// at most `limit`: for verifying and for copying the log elsewhere.
+    async fn audit_entries(&self, after: Option<u64>, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// The number of entries (the next sequence number).
+    async fn audit_len(&self) -> Result<u64, StoreError>;
+
+    /// Every signed checkpoint, in sequence order.
+    async fn audit_checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError>;
+
+    /// Sign a checkpoint at the newest entry with the deployment's key,
+    /// after verifying the log since the last checkpoint (a log that does
+    /// not verify is [`StoreError::AuditTampered`], and nothing is signed).
+    /// The newest checkpoint if it already covers the head; `None` for an empty log.
+    async fn checkpoint(&self, key: &SigningKey) -> Result<Option<StoredCheckpoint>, StoreError>;
+
+    /// Append entries and checkpoints copied from another database verbatim
+    /// (`kinlink copy-db`): refused unless every entry is intact and they
+    /// continue this log's chain.
+    async fn restore_audit(
+        &self,
+        entries: &[AuditEntry],
+        checkpoints: &[StoredCheckpoint],
+    ) -> Result<(), StoreError>;
 }

@@ -13,9 +13,11 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use kinlink_audit::EventKind;
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Row, Type};
 
+use crate::audit::{match_event, write_event};
 use crate::matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
     RecordChange, RecordWrite, ReviewDecision, StoredMatch,
@@ -85,6 +87,7 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DB::Id>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
@@ -280,6 +283,7 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DB::Id>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
@@ -304,6 +308,8 @@ where
         }
         let at = now();
         let mut outcome = ProposalOutcome::default();
+        // One audit entry per proposal created or changed, in this transaction.
+        let mut events = Vec::new();
         let mut tx = self.begin_write().await?;
         Self::lock_request(&mut tx, request_id).await?;
         let existing: HashMap<RecordId, Existing> = Self::existing_matches(&mut tx, request_id)
@@ -336,6 +342,7 @@ where
                 .execute(&mut *tx)
                 .await?;
                 Self::insert_history(&mut tx, id, 1, MatchStatus::New, None, actor, at).await?;
+                events.push(match_event(EventKind::Create, id, actor, at));
                 outcome.created += 1;
                 continue;
             };
@@ -359,6 +366,7 @@ where
                         at,
                     )
                     .await?;
+                    events.push(match_event(EventKind::Update, row.id, actor, at));
                     outcome.reopened += 1;
                 }
                 MatchStatus::New | MatchStatus::UnderReview if row.same_as(p, request_version) => {
@@ -366,6 +374,7 @@ where
                 }
                 MatchStatus::New | MatchStatus::UnderReview => {
                     Self::refresh(&mut tx, row.id, p, request_version, row.status, at).await?;
+                    events.push(match_event(EventKind::Update, row.id, actor, at));
                     outcome.updated += 1;
                 }
             }
@@ -381,9 +390,11 @@ where
                 .bind(match_id_to_db::<DB>(row.id))
                 .execute(&mut *tx)
                 .await?;
+                events.push(match_event(EventKind::Update, row.id, actor, at));
                 outcome.withdrawn += 1;
             }
         }
+        Self::append_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -447,8 +458,10 @@ where
         };
         let version: i64 = updated.try_get("version")?;
         Self::insert_history(&mut tx, id, version, decision.status, decision.reason, actor, at).await?;
+        let mut events = vec![match_event(EventKind::Update, id, actor, at)];
         if let Some(change) = change {
             for write in records {
+                events.push(write_event(EventKind::Update, write.kind, write.id, actor, at));
                 Self::update_record(
                     &mut tx,
                     write.kind,
@@ -465,6 +478,7 @@ where
         let stored = Self::fetch_match(&mut tx, id)
             .await?
             .ok_or(StoreError::MatchNotFound)?;
+        Self::append_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(stored)
     }

@@ -60,6 +60,11 @@ impl Dialect for Postgres {
     /// instead of 1 s. Autovacuum would analyze the table, but only later.
     const ANALYZE_AFTER_IMPORT: Option<&'static str> = Some("ANALYZE records");
 
+    /// Writers run side by side until they append to the audit log: this
+    /// lock (held to the commit) makes them take turns for the append only,
+    /// across every server and process. EXCLUSIVE mode still lets readers in.
+    const LOCK_AUDIT_CHAIN: Option<&'static str> = Some("LOCK TABLE audit_entries IN EXCLUSIVE MODE");
+
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
     fn id_to_db(id: RecordId) -> Uuid {

@@ -28,10 +28,14 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, SubsecRound, Utc};
+use ed25519_dalek::SigningKey;
+use kinlink_audit::{AuditEntry, AuditEvent, EventKind};
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
+use kinlink_policy::Resource;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use uuid::Uuid;
 
+use crate::audit::{StoredCheckpoint, write_event};
 use crate::batch::Batch;
 use crate::records::{ImportItem, ImportOutcome};
 use crate::types::{Actor, Ownership, RawRecord, RawRevision, RecordMeta, Visibility};
@@ -67,6 +71,10 @@ pub trait Dialect: Database + sealed::Sealed {
     /// Run after an import that wrote many records, if the backend needs it
     /// to plan the next lookups well.
     const ANALYZE_AFTER_IMPORT: Option<&'static str>;
+    /// Run in a write transaction before the audit chain's head is read, if
+    /// [`Dialect::BEGIN_WRITE`] does not already keep other writers out: the
+    /// chain must never fork.
+    const LOCK_AUDIT_CHAIN: Option<&'static str>;
     /// Appended to a `SELECT` that locks the rows it reads until the
     /// transaction ends (empty where a write transaction locks the whole
     /// database anyway).
@@ -136,6 +144,7 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DB::Id>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
@@ -381,14 +390,16 @@ where
         now: DateTime<Utc>,
         change: i64,
         progress: &(dyn Fn(u64) + Send + Sync),
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<RecordId>, StoreError> {
         let mut inserted = 0;
+        let mut ids = Vec::with_capacity(items.len());
         for chunk in items.chunks(INSERT_CHUNK) {
             let rows: Vec<(DB::Id, String, &ImportItem)> = chunk
                 .iter()
                 .zip(first + inserted..)
                 .map(|(item, sequence)| {
                     let id = RecordId::from_uuid(Uuid::now_v7());
+                    ids.push(id);
                     let number = RecordNumber::new(kind, now.year(), sequence);
                     (DB::id_to_db(id), number.to_string(), *item)
                 })
@@ -432,7 +443,7 @@ where
             inserted += rows.len() as u64;
             progress(inserted);
         }
-        Ok(())
+        Ok(ids)
     }
 }
 
@@ -444,6 +455,7 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB>,
+    for<'q> Option<DB::Id>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
@@ -467,6 +479,8 @@ where
         let sequence = Self::reserve_numbers(&mut tx, kind, now.year(), 1).await?;
         let number = RecordNumber::new(kind, now.year(), sequence);
         let meta = Self::insert_record(&mut tx, kind, number, body, actor, external_id, now, change).await?;
+        let event = write_event(EventKind::Create, kind, meta.id, actor, now);
+        Self::append_events(&mut tx, vec![event]).await?;
         tx.commit().await?;
         Ok(meta)
     }
@@ -479,10 +493,12 @@ where
         body: &str,
         actor: &Actor,
     ) -> Result<RecordMeta, StoreError> {
+        let now = now();
         let mut tx = self.begin_write().await?;
         let change = Self::next_change(&mut tx).await?;
-        let meta =
-            Self::update_record(&mut tx, kind, id, expected_version, body, actor, now(), change).await?;
+        let meta = Self::update_record(&mut tx, kind, id, expected_version, body, actor, now, change).await?;
+        let event = write_event(EventKind::Update, kind, meta.id, actor, now);
+        Self::append_events(&mut tx, vec![event]).await?;
         tx.commit().await?;
         Ok(meta)
     }
@@ -641,6 +657,8 @@ where
         // One change number for the whole import: its records appear together.
         let change = Self::next_change(&mut tx).await?;
         let mut new_items = Vec::new();
+        // One audit entry per record written; an unchanged record is not written.
+        let mut events = Vec::new();
         // Look existing records up a chunk at a time rather than row by row:
         // each statement is a round trip (to SQLite's worker thread, or over
         // the network to PostgreSQL).
@@ -662,6 +680,7 @@ where
                             change,
                         )
                         .await?;
+                        events.push(write_event(EventKind::Update, kind, current.id, actor, now));
                         outcome.updated += 1;
                     }
                 }
@@ -672,9 +691,15 @@ where
             let first = Self::reserve_numbers(&mut tx, kind, now.year(), new_items.len() as u64).await?;
             let done_before = outcome.updated + outcome.unchanged;
             let progress = |inserted| progress(done_before + inserted);
-            Self::insert_new(&mut tx, kind, &new_items, first, actor, now, change, &progress).await?;
+            let ids =
+                Self::insert_new(&mut tx, kind, &new_items, first, actor, now, change, &progress).await?;
+            events.extend(
+                ids.into_iter()
+                    .map(|id| write_event(EventKind::Create, kind, id, actor, now)),
+            );
             outcome.created = new_items.len() as u64;
         }
+        Self::append_events(&mut tx, events).await?;
         tx.commit().await?;
         if let Some(analyze) = DB::ANALYZE_AFTER_IMPORT
             && outcome.created + outcome.updated >= ANALYZE_AFTER_ROWS
@@ -690,5 +715,37 @@ where
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_append(events).await
+    }
+
+    async fn audit_for_record(&self, resource: Resource, id: Uuid) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_of_record(resource, id).await
+    }
+
+    async fn audit_entries(&self, after: Option<u64>, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_page(after, limit).await
+    }
+
+    async fn audit_len(&self) -> Result<u64, StoreError> {
+        self.audit_count().await
+    }
+
+    async fn audit_checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        self.checkpoints().await
+    }
+
+    async fn checkpoint(&self, key: &SigningKey) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.sign_checkpoint(key).await
+    }
+
+    async fn restore_audit(
+        &self,
+        entries: &[AuditEntry],
+        checkpoints: &[StoredCheckpoint],
+    ) -> Result<(), StoreError> {
+        self.restore(entries, checkpoints).await
     }
 }

@@ -53,6 +53,9 @@ impl Dialect for Sqlite {
     /// SQLite plans the lookups by external id on its index without statistics.
     const ANALYZE_AFTER_IMPORT: Option<&'static str> = None;
 
+    /// `BEGIN IMMEDIATE` already holds the one write lock of the file.
+    const LOCK_AUDIT_CHAIN: Option<&'static str> = None;
+
     /// `BEGIN IMMEDIATE` has locked the database for writing already.
     const FOR_UPDATE: &'static str = "";
 

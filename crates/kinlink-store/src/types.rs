@@ -1,24 +1,37 @@
 use chrono::{DateTime, Utc};
+use kinlink_audit::ActorName;
 use kinlink_core::{RecordId, RecordNumber};
+use kinlink_policy::{Purpose, Via};
 use serde::Serialize;
 use uuid::Uuid;
 
-/// Who made a change: a name recorded in every revision (the user name of a
-/// signed-in user, `cli:amina` for the command line), and, for a user of an
-/// agency, the [`Ownership`] a record they create is given.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Who makes a change, and why. The name (the user name of a signed-in
+/// user, `cli:amina` for the command line) is recorded in every revision;
+/// name, account, agency, how they signed in and purpose go into the audit
+/// entry the store appends with every write. For a user of an agency, the
+/// [`Ownership`] a record they create is given. Carried with each call
+/// rather than added to every method of [`crate::Store`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
     name: String,
-    #[serde(skip)]
+    user: Option<Uuid>,
+    agency: Option<Uuid>,
+    via: Option<Via>,
+    purpose: Option<Purpose>,
     owner: Option<Ownership>,
 }
 
 impl Actor {
-    /// An actor whose new records belong to no one in particular (reached
-    /// only by deployment-wide roles).
+    /// An actor known by name only, with no declared purpose, whose new
+    /// records belong to no one in particular (reached only by
+    /// deployment-wide roles).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
+            user: None,
+            agency: None,
+            via: None,
+            purpose: None,
             owner: None,
         }
     }
@@ -26,13 +39,43 @@ impl Actor {
     /// An actor whose new records belong to `owner`.
     pub fn owned(name: impl Into<String>, owner: Ownership) -> Self {
         Self {
-            name: name.into(),
             owner: Some(owner),
+            ..Self::new(name)
         }
+    }
+
+    /// The same actor acting for `purpose`.
+    pub fn with_purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = Some(purpose);
+        self
+    }
+
+    /// The same actor as a signed-in account of an agency.
+    pub fn with_account(mut self, user: Uuid, agency: Uuid, via: Via) -> Self {
+        self.user = Some(user);
+        self.agency = Some(agency);
+        self.via = Some(via);
+        self
     }
 
     pub fn as_str(&self) -> &str {
         &self.name
+    }
+
+    /// The declared purpose, if any.
+    pub fn purpose(&self) -> Option<Purpose> {
+        self.purpose
+    }
+
+    /// Who, as the audit log records it: the name is kept to the characters
+    /// an [`ActorName`] allows.
+    pub fn audit_actor(&self) -> kinlink_audit::Actor {
+        kinlink_audit::Actor {
+            user: self.user,
+            agency: self.agency,
+            via: self.via,
+            name: Some(ActorName::lossy(&self.name)),
+        }
     }
 
     pub fn owner(&self) -> Option<&Ownership> {

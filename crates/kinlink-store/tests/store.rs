@@ -8,17 +8,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, SubsecRound, Utc};
+use kinlink_audit::{ActorName, AuditEvent, EventKind, Outcome, ReasonCode, RecordRef, Tamper};
 use kinlink_core::{
     Calendar, CalendarDate, ChildCase, ChildIdentity, Inquirer, PartialDate, PersonName, RecordId,
     RecordKind, RecordNumber, Relation, TracingRequest, TracingStatus, Validated, WrittenName,
 };
-use kinlink_policy::{AgencyType, Role};
+use kinlink_policy::{AgencyType, FieldGroups, Purpose, Resource, Role};
+use kinlink_store::audit::{all_entries, checkpoint_if_due, verify_audit};
 use kinlink_store::{
     AccountStore, Actor, ChangeCursor, ImportItem, MatchId, MatchLabel, MatchStatus, NewUser, Ownership,
     PgOptions, PgStore, ProposedMatch, RecordWrite, Records, ReviewDecision, SessionRecord, SqliteStore,
     Store, StoreError, StoredTotp, TokenRecord, Visibility,
 };
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 use uuid::Uuid;
 
 fn today() -> NaiveDate {
@@ -280,6 +282,13 @@ contract!(
     a_bad_import_writes_nothing,
     kinds_do_not_mix,
     concurrent_updates_of_one_version_let_exactly_one_win,
+    every_write_leaves_its_audit_entry,
+    a_failed_write_leaves_no_audit_entry,
+    reads_and_security_events_are_appended,
+    concurrent_writers_extend_one_unbroken_chain,
+    checkpoints_sign_the_head_once_and_only_with_the_same_key,
+    the_log_copies_verbatim_into_another_store,
+    match_proposals_and_reviews_are_audited_with_their_writes,
     proposes_matches_and_lists_them_from_both_sides,
     reviews_compare_and_swap_and_keep_their_history,
     a_rejected_pair_stays_rejected_until_a_record_changes,
@@ -950,7 +959,9 @@ async fn sqlite_data_survives_reopening() {
     })
     .await;
     let store = SqliteStore::open(dir.path()).await.expect("opens");
-    assert_eq!(store.schema_version().await.expect("reads"), 3);
+    assert_eq!(store.schema_version().await.expect("reads"), 4);
+    let raw = Raw::Sqlite(dir.path().join("kinlink.sqlite"));
+    assert_eq!(raw.applied_migrations().await.expect("reads"), MIGRATIONS);
 }
 
 #[tokio::test]
@@ -961,8 +972,10 @@ async fn postgres_data_survives_reconnecting() {
     data_survives_reopening(async || database.connect().await).await;
     assert_eq!(
         database.connect_pg().await.schema_version().await.expect("reads"),
-        3
+        4
     );
+    let raw = Raw::Postgres(database.url.clone());
+    assert_eq!(raw.applied_migrations().await.expect("reads"), MIGRATIONS);
 }
 
 #[tokio::test]
@@ -1451,4 +1464,518 @@ async fn listings_are_filtered_by_owner_agency_and_team(
         .len(),
         2
     );
+}
+// The audit log.
+
+fn signing_key(seed: u8) -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[seed; 32])
+}
+
+fn record_ref(kind: RecordKind, id: kinlink_core::RecordId) -> (Resource, uuid::Uuid) {
+    (kinlink_policy::resource_of(kind), *id.as_uuid())
+}
+
+async fn audit_of(store: &Arc<dyn Store>, id: kinlink_core::RecordId) -> Vec<kinlink_audit::AuditEntry> {
+    let (resource, id) = record_ref(RecordKind::ChildCase, id);
+    store
+        .audit_for_record(resource, id)
+        .await
+        .expect("reads the audit")
+}
+
+async fn every_write_leaves_its_audit_entry(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let worker = Actor::new("cli:tester").with_purpose(Purpose::CaseManagement);
+    let created = cases.create(case("Amina"), &worker).await.expect("created");
+    let tracer = Actor::new("api").with_purpose(Purpose::Tracing);
+    cases
+        .update(created.meta.id, 1, case("Aminah"), &tracer)
+        .await
+        .expect("updated");
+    let entries = audit_of(&store, created.meta.id).await;
+    let summary: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.event.kind,
+                e.event.actor.name.as_ref().map(ActorName::as_str),
+                e.event.purpose,
+                e.event.outcome.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                EventKind::Create,
+                Some("cli:tester"),
+                Some(Purpose::CaseManagement),
+                Outcome::Success
+            ),
+            (
+                EventKind::Update,
+                Some("api"),
+                Some(Purpose::Tracing),
+                Outcome::Success
+            ),
+        ]
+    );
+    assert!(entries.iter().all(|e| e.event.field_groups == FieldGroups::ALL));
+    assert_eq!(
+        entries[0].event.at, created.meta.created_at,
+        "same clock as the write"
+    );
+
+    // An import: one entry per record created or changed, none for an unchanged one.
+    let before = store.audit_len().await.expect("len");
+    let batch = vec![("C1".to_owned(), case("Ali")), ("C2".to_owned(), case("Nuur"))];
+    cases.import(&batch, &worker).await.expect("imports");
+    let changed = vec![("C1".to_owned(), case("Aliyu")), ("C2".to_owned(), case("Nuur"))];
+    cases.import(&changed, &worker).await.expect("imports");
+    assert_eq!(store.audit_len().await.expect("len"), before + 3);
+    let all = cases.list(None, 10).await.expect("lists");
+    let c1 = all
+        .iter()
+        .find(|r| r.meta.external_id.as_deref() == Some("C1"))
+        .expect("C1");
+    let c2 = all
+        .iter()
+        .find(|r| r.meta.external_id.as_deref() == Some("C2"))
+        .expect("C2");
+    let kinds =
+        |entries: Vec<kinlink_audit::AuditEntry>| entries.iter().map(|e| e.event.kind).collect::<Vec<_>>();
+    assert_eq!(
+        kinds(audit_of(&store, c1.meta.id).await),
+        [EventKind::Create, EventKind::Update]
+    );
+    assert_eq!(kinds(audit_of(&store, c2.meta.id).await), [EventKind::Create]);
+    // The entries of a tracing request are not those of a case with the same id.
+    let (_, id) = record_ref(RecordKind::ChildCase, created.meta.id);
+    assert!(
+        store
+            .audit_for_record(Resource::TracingRequest, id)
+            .await
+            .expect("reads")
+            .is_empty()
+    );
+    verify_audit(store.as_ref(), &signing_key(1).verifying_key())
+        .await
+        .expect("the log verifies");
+}
+
+/// The matcher's proposals and a review (with the record writes of a
+/// confirmation) append their entries in their own transaction; a review
+/// that fails appends none.
+async fn match_proposals_and_reviews_are_audited_with_their_writes(store: Arc<dyn Store>) {
+    let (request, a, b) = pair_fixture(&store).await;
+    let matcher = Actor::new("matcher");
+    let before = store.audit_len().await.expect("len");
+    store
+        .propose_matches(
+            request,
+            1,
+            &[proposal(a, 1, 0.9995), proposal(b, 1, 0.6)],
+            &matcher,
+        )
+        .await
+        .expect("proposes");
+    assert_eq!(store.audit_len().await.expect("len"), before + 2);
+    let listed = store.matches_for_request(request).await.expect("lists");
+    let (confirmed, other) = (listed[0].id, listed[1].id);
+    let proposal_entries = |id: MatchId| {
+        let store = store.clone();
+        async move {
+            store
+                .audit_for_record(Resource::MatchProposal, *id.as_uuid())
+                .await
+                .expect("reads")
+                .iter()
+                .map(|e| {
+                    (
+                        e.event.kind,
+                        e.event.actor.name.as_ref().map(|n| n.as_str().to_owned()),
+                        e.event.field_groups,
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let proposed = (EventKind::Create, Some("matcher".to_owned()), FieldGroups::NONE);
+    assert_eq!(proposal_entries(other).await, std::slice::from_ref(&proposed));
+    // The same proposals again change nothing and append nothing; dropping one withdraws it.
+    store
+        .propose_matches(
+            request,
+            1,
+            &[proposal(a, 1, 0.9995), proposal(b, 1, 0.6)],
+            &matcher,
+        )
+        .await
+        .expect("proposes");
+    assert_eq!(store.audit_len().await.expect("len"), before + 2);
+    store
+        .propose_matches(request, 1, &[proposal(a, 1, 0.9995)], &matcher)
+        .await
+        .expect("proposes");
+    let withdrawn = (EventKind::Update, Some("matcher".to_owned()), FieldGroups::NONE);
+    assert_eq!(proposal_entries(other).await, [proposed.clone(), withdrawn]);
+
+    let reviewer = Actor::new("api").with_purpose(Purpose::Tracing);
+    let mut moved = tracing_request("Amina").into_inner();
+    moved.status = TracingStatus::Verification;
+    let write = |expected_version| RecordWrite {
+        kind: RecordKind::TracingRequest,
+        id: request,
+        expected_version,
+        body: serde_json::to_string(&moved).expect("serialises"),
+    };
+    let len = store.audit_len().await.expect("len");
+    let confirm = || decision(MatchStatus::Confirmed, Some("mother recognised"));
+    assert!(
+        store
+            .review_match(confirmed, 1, confirm(), &reviewer, &[write(7)])
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store.audit_len().await.expect("len"),
+        len,
+        "a failed review appends nothing"
+    );
+    store
+        .review_match(confirmed, 1, confirm(), &reviewer, &[write(1)])
+        .await
+        .expect("reviews");
+    assert_eq!(store.audit_len().await.expect("len"), len + 2);
+    let reviewed = (EventKind::Update, Some("api".to_owned()), FieldGroups::NONE);
+    assert_eq!(proposal_entries(confirmed).await, [proposed, reviewed]);
+    let request_entries = store
+        .audit_for_record(Resource::TracingRequest, *request.as_uuid())
+        .await
+        .expect("reads");
+    let last = request_entries.last().expect("entries");
+    assert_eq!(
+        (last.event.kind, last.event.purpose, last.event.field_groups),
+        (EventKind::Update, Some(Purpose::Tracing), FieldGroups::ALL)
+    );
+    verify_audit(store.as_ref(), &signing_key(1).verifying_key())
+        .await
+        .expect("the log verifies");
+}
+
+async fn a_failed_write_leaves_no_audit_entry(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let created = cases.create(case("Amina"), &actor()).await.expect("created");
+    let before = store.audit_len().await.expect("len");
+    assert!(matches!(
+        cases.update(created.meta.id, 7, case("Stale"), &actor()).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let missing = kinlink_core::RecordId::from_uuid(uuid::Uuid::now_v7());
+    assert!(cases.update(missing, 1, case("Nobody"), &actor()).await.is_err());
+    let body = serde_json::to_string(case("Ali").as_ref()).expect("serialises");
+    let duplicate = [("D1", &body), ("D1", &body)].map(|(external_id, body)| ImportItem {
+        external_id: external_id.into(),
+        body: body.clone(),
+    });
+    assert!(
+        store
+            .import(RecordKind::ChildCase, &duplicate, &actor(), &|_| {})
+            .await
+            .is_err()
+    );
+    assert_eq!(store.audit_len().await.expect("len"), before);
+}
+
+async fn reads_and_security_events_are_appended(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let created = cases.create(case("Amina"), &actor()).await.expect("created");
+    let (resource, id) = record_ref(RecordKind::ChildCase, created.meta.id);
+    let dpo = Actor::new("cli:dpo").with_purpose(Purpose::DataProtectionReview);
+    let read = AuditEvent {
+        at: Utc::now(),
+        kind: EventKind::Read,
+        actor: dpo.audit_actor(),
+        record: Some(RecordRef { resource, id }),
+        field_groups: FieldGroups::ALL,
+        purpose: dpo.purpose(),
+        outcome: Outcome::Success,
+    };
+    let failure = AuditEvent {
+        at: Utc::now(),
+        kind: EventKind::SignInFailure,
+        actor: kinlink_audit::Actor::default(),
+        record: None,
+        field_groups: FieldGroups::NONE,
+        purpose: None,
+        outcome: Outcome::Denied(ReasonCode::new("bad_password").expect("code")),
+    };
+    let appended = store
+        .append_audit(&[read, failure.clone()])
+        .await
+        .expect("appends");
+    assert_eq!(appended.iter().map(|e| e.sequence).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(appended[1].event.outcome, failure.outcome);
+    let about = store.audit_for_record(resource, id).await.expect("reads");
+    assert_eq!(
+        about.iter().map(|e| e.event.kind).collect::<Vec<_>>(),
+        [EventKind::Create, EventKind::Read]
+    );
+    // What was appended reads back exactly, hashes included.
+    let all = all_entries(store.as_ref()).await.expect("reads");
+    assert_eq!(all[1..], appended[..]);
+    assert_eq!(store.append_audit(&[]).await.expect("nothing to append"), []);
+}
+
+async fn concurrent_writers_extend_one_unbroken_chain(store: Arc<dyn Store>) {
+    concurrent_writes(&[store.clone(), store.clone()], 40).await;
+    let verified = verify_audit(store.as_ref(), &signing_key(1).verifying_key())
+        .await
+        .expect("one unbroken chain");
+    assert_eq!(verified.entries, 80);
+}
+
+/// `writers` tasks per store, each creating a case and appending a read.
+async fn concurrent_writes(stores: &[Arc<dyn Store>], writers: usize) {
+    let mut tasks = Vec::new();
+    for (i, store) in stores.iter().cycle().take(writers).enumerate() {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let created = Records::<ChildCase>::new(store.clone())
+                .create(case(&format!("Writer{i}")), &actor())
+                .await
+                .expect("created");
+            let (resource, id) = record_ref(RecordKind::ChildCase, created.meta.id);
+            let read = AuditEvent {
+                at: Utc::now(),
+                kind: EventKind::Read,
+                actor: actor().audit_actor(),
+                record: Some(RecordRef { resource, id }),
+                field_groups: FieldGroups::ALL,
+                purpose: None,
+                outcome: Outcome::Success,
+            };
+            store.append_audit(&[read]).await.expect("appends");
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task ran");
+    }
+}
+
+async fn checkpoints_sign_the_head_once_and_only_with_the_same_key(store: Arc<dyn Store>) {
+    let key = signing_key(1);
+    assert_eq!(store.checkpoint(&key).await.expect("nothing to sign"), None);
+    let cases = Records::<ChildCase>::new(store.clone());
+    for name in ["Amina", "Ali", "Nuur"] {
+        cases.create(case(name), &actor()).await.expect("created");
+    }
+    let first = store
+        .checkpoint(&key)
+        .await
+        .expect("signs")
+        .expect("a checkpoint");
+    assert_eq!(first.checkpoint.sequence, 2);
+    assert_eq!(first.key_id, kinlink_audit::key_id(&key.verifying_key()));
+    assert!(first.checkpoint.signature_is_valid(&key.verifying_key()));
+    // Nothing new: the same checkpoint, not a second one.
+    assert_eq!(store.checkpoint(&key).await.expect("signs"), Some(first.clone()));
+    assert_eq!(
+        checkpoint_if_due(store.as_ref(), &key, 2).await.expect("checks"),
+        None
+    );
+    cases.create(case("Hawa"), &actor()).await.expect("created");
+    assert_eq!(
+        checkpoint_if_due(store.as_ref(), &key, 2).await.expect("checks"),
+        None
+    );
+    cases.create(case("Xawa"), &actor()).await.expect("created");
+    let due = checkpoint_if_due(store.as_ref(), &key, 2)
+        .await
+        .expect("checks")
+        .expect("due");
+    assert_eq!(due.checkpoint.sequence, 4);
+    assert_eq!(store.audit_checkpoints().await.expect("reads"), [first, due]);
+    let verified = verify_audit(store.as_ref(), &key.verifying_key())
+        .await
+        .expect("verifies");
+    assert_eq!(
+        (verified.entries, verified.checkpoints, verified.unsealed),
+        (5, 2, 0)
+    );
+    // Another key neither verifies these checkpoints nor signs after them.
+    cases.create(case("Omar"), &actor()).await.expect("created");
+    assert!(matches!(
+        store.checkpoint(&signing_key(2)).await,
+        Err(StoreError::AuditTampered(Tamper::ForgedCheckpoint {
+            sequence: 4
+        }))
+    ));
+    assert!(
+        verify_audit(store.as_ref(), &signing_key(2).verifying_key())
+            .await
+            .is_err()
+    );
+}
+
+async fn the_log_copies_verbatim_into_another_store(store: Arc<dyn Store>) {
+    let key = signing_key(1);
+    let cases = Records::<ChildCase>::new(store.clone());
+    for name in ["Amina", "Ali", "Nuur"] {
+        cases.create(case(name), &actor()).await.expect("created");
+    }
+    store.checkpoint(&key).await.expect("signs");
+    cases.create(case("Hawa"), &actor()).await.expect("created");
+    let (_dir, copy) = sqlite().await;
+    // Page by page, as a copy would stream it.
+    let mut after = None;
+    loop {
+        let page = store.audit_entries(after, 2).await.expect("reads");
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|e| e.sequence);
+        copy.restore_audit(&page, &[]).await.expect("continues the chain");
+    }
+    copy.restore_audit(&[], &store.audit_checkpoints().await.expect("reads"))
+        .await
+        .expect("copies the checkpoints");
+    let verified = verify_audit(copy.as_ref(), &key.verifying_key())
+        .await
+        .expect("the copy verifies");
+    assert_eq!(
+        (verified.entries, verified.checkpoints, verified.unsealed),
+        (4, 1, 1)
+    );
+    assert_eq!(
+        all_entries(copy.as_ref()).await.expect("reads"),
+        all_entries(store.as_ref()).await.expect("reads")
+    );
+    // An entry that does not continue the copy's chain is refused.
+    let first = store.audit_entries(None, 1).await.expect("reads");
+    assert!(matches!(
+        copy.restore_audit(&first, &[]).await,
+        Err(StoreError::AuditDiscontinuous {
+            expected: 4,
+            found: 0
+        })
+    ));
+    let mut edited = store.audit_entries(Some(2), 1).await.expect("reads");
+    edited[0].event.purpose = Some(Purpose::Statistics);
+    let (_dir, other) = sqlite().await;
+    other
+        .restore_audit(&store.audit_entries(None, 3).await.expect("reads"), &[])
+        .await
+        .expect("copies");
+    assert!(matches!(
+        other.restore_audit(&edited, &[]).await,
+        Err(StoreError::AuditTampered(Tamper::Edited { sequence: 3 }))
+    ));
+}
+
+/// Plain SQL on a backend's database, as someone with access to it would run.
+enum Raw {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Raw {
+    async fn execute(&self, sql: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Raw::Sqlite(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut conn = SqliteConnection::connect(&url).await?;
+                conn.execute(sql).await?;
+                conn.close().await
+            }
+            Raw::Postgres(url) => {
+                let mut conn = PgConnection::connect(url).await?;
+                conn.execute(sql).await?;
+                conn.close().await
+            }
+        }
+    }
+
+    /// The versions of the migrations applied, in order.
+    async fn applied_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
+        let sql = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+        match self {
+            Raw::Sqlite(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut conn = SqliteConnection::connect(&url).await?;
+                let versions = sqlx::query_scalar(sql).fetch_all(&mut conn).await?;
+                conn.close().await?;
+                Ok(versions)
+            }
+            Raw::Postgres(url) => {
+                let mut conn = PgConnection::connect(url).await?;
+                let versions = sqlx::query_scalar(sql).fetch_all(&mut conn).await?;
+                conn.close().await?;
+                Ok(versions)
+            }
+        }
+    }
+}
+
+/// The migrations every database holds: records (0001), matches (0002),
+/// accounts (0003) and the audit log (0004). The schema version is the
+/// highest migration applied: 4.
+const MIGRATIONS: [i64; 4] = [1, 2, 3, 4];
+
+/// The triggers refuse changes to the log, and a write whose audit entry
+/// cannot be appended is not written either.
+async fn the_log_is_append_only_and_written_with_the_records(store: Arc<dyn Store>, raw: Raw) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    cases.create(case("Amina"), &actor()).await.expect("created");
+    store.checkpoint(&signing_key(1)).await.expect("signs");
+    for sql in [
+        "UPDATE audit_entries SET purpose = 'statistics'",
+        "DELETE FROM audit_entries",
+        "UPDATE audit_checkpoints SET key_id = 'x'",
+        "DELETE FROM audit_checkpoints",
+    ] {
+        let err = raw.execute(sql).await.expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    // A head no entry can follow: the next write's append fails, and so the write.
+    raw.execute(&format!(
+        "INSERT INTO audit_entries (sequence, at, kind, field_groups, outcome, previous_hash, hash) \
+         VALUES (9223372036854775807, '2026-01-01T00:00:00Z', 'read', 0, 'success', '{0}', '{0}')",
+        "0".repeat(64)
+    ))
+    .await
+    .expect("inserts");
+    assert!(cases.create(case("Ali"), &actor()).await.is_err());
+    assert_eq!(store.count(RecordKind::ChildCase).await.expect("counts"), 1);
+}
+
+#[tokio::test]
+async fn sqlite_log_is_append_only_and_written_with_the_records() {
+    let (dir, store) = sqlite().await;
+    let path = dir.path().join("kinlink.sqlite");
+    the_log_is_append_only_and_written_with_the_records(store, Raw::Sqlite(path)).await;
+}
+
+#[tokio::test]
+async fn postgres_log_is_append_only_and_written_with_the_records() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let raw = Raw::Postgres(database.url.clone());
+    the_log_is_append_only_and_written_with_the_records(database.connect().await, raw).await;
+}
+
+/// Two servers (two pools) on one PostgreSQL database write at once: one chain.
+#[tokio::test]
+async fn postgres_servers_side_by_side_extend_one_chain() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let (a, b) = (database.connect().await, database.connect().await);
+    concurrent_writes(&[a.clone(), b], 60).await;
+    let verified = verify_audit(a.as_ref(), &signing_key(1).verifying_key())
+        .await
+        .expect("one unbroken chain");
+    assert_eq!(verified.entries, 120);
 }

@@ -12,12 +12,14 @@ use anyhow::{Context, Result, bail};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
+use kinlink_audit::{AuditEvent, EventKind, Outcome, RecordRef};
 use kinlink_auth::password::{HashParams, Password, PasswordHasher, PasswordPolicy};
 use kinlink_auth::token::TokenScope;
 use kinlink_crypto::MasterKey;
 use kinlink_crypto::keyfile::{create_encryption_key_file, create_signing_key_file};
-use kinlink_policy::{AgencyType, Role};
-use kinlink_store::{AccountStore, NewUser, TokenRecord, UserRecord};
+use kinlink_policy::{AgencyType, FieldGroups, Purpose, Resource, Role};
+use kinlink_store::{AccountStore, NewUser, Store, TokenRecord, UserRecord};
+use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::cli::{AgencyCommand, InitArgs, TokenCommand, UserCommand};
@@ -142,7 +144,7 @@ pub async fn init(args: &InitArgs, config: &Config) -> Result<()> {
         );
     }
     store::create_private_dir(&config.data_dir)?;
-    let (_, accounts) = store::open_all(config).await?;
+    let (records, accounts) = store::open_all(config).await?;
     if !accounts
         .users()
         .await
@@ -159,7 +161,7 @@ pub async fn init(args: &InitArgs, config: &Config) -> Result<()> {
         .create_agency(&args.agency, kind, false)
         .await
         .context("cannot create the agency")?;
-    accounts
+    let admin = accounts
         .create_user(&NewUser {
             username: username.clone(),
             agency_id: agency.id,
@@ -169,6 +171,7 @@ pub async fn init(args: &InitArgs, config: &Config) -> Result<()> {
         })
         .await
         .context("cannot create the administrator")?;
+    audit_account(&records, EventKind::AccountChange, Some(admin.id)).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "initialised {}", config.data_dir.display())?;
     writeln!(
@@ -184,6 +187,31 @@ pub async fn init(args: &InitArgs, config: &Config) -> Result<()> {
     Ok(())
 }
 
+/// Record an account change made from the command line in the audit log:
+/// the CLI's actor, for the purpose `administration`, about `user` if any.
+/// Appended once the change is made (the account store and the log are
+/// written in separate transactions); a failure is reported, not hidden.
+async fn audit_account(store: &Arc<dyn Store>, kind: EventKind, user: Option<Uuid>) -> Result<()> {
+    let actor = store::actor().with_purpose(Purpose::Administration);
+    let event = AuditEvent {
+        at: Utc::now(),
+        kind,
+        actor: actor.audit_actor(),
+        record: user.map(|id| RecordRef {
+            resource: Resource::UserAccount,
+            id,
+        }),
+        field_groups: FieldGroups::NONE,
+        purpose: actor.purpose(),
+        outcome: Outcome::Success,
+    };
+    store
+        .append_audit(&[event])
+        .await
+        .context("the change was made but cannot be written to the audit log")?;
+    Ok(())
+}
+
 async fn user_named(accounts: &Arc<dyn AccountStore>, name: &str) -> Result<UserRecord> {
     accounts
         .user_by_name(&kinlink_server::normalise_username(name))
@@ -194,7 +222,7 @@ async fn user_named(accounts: &Arc<dyn AccountStore>, name: &str) -> Result<User
 
 /// `kinlink user ...`.
 pub async fn user(command: &UserCommand, config: &Config) -> Result<()> {
-    let (_, accounts) = store::open_all(config).await?;
+    let (records, accounts) = store::open_all(config).await?;
     let mut out = std::io::stdout().lock();
     match command {
         UserCommand::Add {
@@ -230,7 +258,7 @@ pub async fn user(command: &UserCommand, config: &Config) -> Result<()> {
                 team_ids.push(team.id);
             }
             let (password, generated) = new_password(*password_stdin, &username)?;
-            accounts
+            let created = accounts
                 .create_user(&NewUser {
                     username: username.clone(),
                     agency_id: agency.id,
@@ -240,6 +268,7 @@ pub async fn user(command: &UserCommand, config: &Config) -> Result<()> {
                 })
                 .await
                 .context("cannot create the user")?;
+            audit_account(&records, EventKind::AccountChange, Some(created.id)).await?;
             writeln!(out, "user: {username}")?;
             if generated {
                 writeln!(out, "password: {} (shown once)", password.as_str())?;
@@ -272,6 +301,7 @@ pub async fn user(command: &UserCommand, config: &Config) -> Result<()> {
                 .set_disabled(user.id, disable)
                 .await
                 .context("cannot change the user")?;
+            audit_account(&records, EventKind::AccountChange, Some(user.id)).await?;
             writeln!(
                 out,
                 "{} {}",
@@ -300,6 +330,7 @@ pub async fn user(command: &UserCommand, config: &Config) -> Result<()> {
                     .await
                     .context("cannot reset the second factor")?;
             }
+            audit_account(&records, EventKind::AccountChange, Some(user.id)).await?;
             writeln!(out, "user: {} (sessions ended)", user.username)?;
             if generated {
                 writeln!(out, "password: {} (shown once)", password.as_str())?;
@@ -312,6 +343,7 @@ pub async fn user(command: &UserCommand, config: &Config) -> Result<()> {
                 .set_roles(user.id, &roles)
                 .await
                 .context("cannot change the roles")?;
+            audit_account(&records, EventKind::PermissionChange, Some(user.id)).await?;
             let names: Vec<String> = roles.iter().map(name_of).collect();
             writeln!(out, "{}: {} (sessions ended)", user.username, names.join(","))?;
         }
@@ -321,7 +353,7 @@ pub async fn user(command: &UserCommand, config: &Config) -> Result<()> {
 
 /// `kinlink agency ...`.
 pub async fn agency(command: &AgencyCommand, config: &Config) -> Result<()> {
-    let (_, accounts) = store::open_all(config).await?;
+    let (records, accounts) = store::open_all(config).await?;
     let mut out = std::io::stdout().lock();
     match command {
         AgencyCommand::Add {
@@ -334,6 +366,14 @@ pub async fn agency(command: &AgencyCommand, config: &Config) -> Result<()> {
                 .create_agency(name, kind, *immigration_enforcement)
                 .await
                 .context("cannot create the agency")?;
+            // An agency is no user account: the entry names no record. Flagging
+            // one for immigration enforcement changes what its users may see.
+            let kind = if *immigration_enforcement {
+                EventKind::PermissionChange
+            } else {
+                EventKind::AccountChange
+            };
+            audit_account(&records, kind, None).await?;
             writeln!(out, "agency: {}", agency.name)?;
         }
         AgencyCommand::List => {
@@ -382,7 +422,7 @@ pub async fn issue_token(
 
 /// `kinlink token ...`.
 pub async fn token(command: &TokenCommand, config: &Config) -> Result<()> {
-    let (_, accounts) = store::open_all(config).await?;
+    let (records, accounts) = store::open_all(config).await?;
     let mut out = std::io::stdout().lock();
     match command {
         TokenCommand::Create {
@@ -401,6 +441,7 @@ pub async fn token(command: &TokenCommand, config: &Config) -> Result<()> {
                 bail!("give at least one --scope resource:action, e.g. child_case:read");
             }
             let token = issue_token(&accounts, &user, name, &scopes, *expires_in_days).await?;
+            audit_account(&records, EventKind::TokenIssued, Some(user.id)).await?;
             writeln!(
                 out,
                 "{} (shown once; send it as `Authorization: Bearer ...`)",
@@ -440,6 +481,11 @@ pub async fn token(command: &TokenCommand, config: &Config) -> Result<()> {
             let prefix = prefix
                 .strip_prefix("klt_")
                 .map_or(prefix.as_str(), |rest| rest.split('_').next().unwrap_or(rest));
+            let owner = accounts
+                .token(prefix)
+                .await
+                .context("cannot read the tokens")?
+                .map(|t| t.user_id);
             if !accounts
                 .revoke_token(prefix, Utc::now())
                 .await
@@ -447,6 +493,7 @@ pub async fn token(command: &TokenCommand, config: &Config) -> Result<()> {
             {
                 bail!("no active token with this prefix");
             }
+            audit_account(&records, EventKind::TokenRevoked, owner).await?;
             writeln!(out, "revoked {prefix}")?;
         }
     }

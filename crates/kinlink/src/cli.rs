@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kinlink_core::RecordId;
+use kinlink_policy::Purpose;
 
 /// kinlink: registration, case management, family tracing and reunification
 /// for children on the move.
@@ -51,6 +52,22 @@ pub struct GlobalArgs {
     /// Configuration file (TOML) [default: kinlink.toml in the current directory, if it exists]
     #[arg(long, global = true, value_name = "FILE", env = "KINLINK_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// Why you access the records, recorded in the audit log: case_management, tracing,
+    /// best_interests_procedure, service_referral, statistics, audit, data_protection_review
+    /// [default: case_management; audit for `kinlink audit`]
+    #[arg(long, global = true, value_name = "PURPOSE", value_parser = parse_purpose)]
+    pub purpose: Option<Purpose>,
+}
+
+fn parse_purpose(name: &str) -> Result<Purpose, String> {
+    Purpose::ALL
+        .into_iter()
+        .find(|p| p.as_str() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Purpose::ALL.iter().map(|p| p.as_str()).collect();
+            format!("unknown purpose; expected one of {}", names.join(", "))
+        })
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,13 +100,17 @@ pub enum Command {
     /// Find the registered child each tracing request seeks, or duplicate records
     #[command(subcommand)]
     Match(MatchCommand),
+    /// The audit log: verify it, sign a checkpoint, show who accessed a record
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Copy a whole deployment to another database (SQLite ⇄ PostgreSQL) and verify the copy
     ///
     /// Every table is copied: records with their full revision history, ids, numbers and
-    /// number sequences, match proposals with their reviews, and the accounts (agencies,
-    /// teams, users, sessions, API tokens; secrets as stored, hashed or sealed), from one
-    /// consistent snapshot of the source, in one transaction, then checked
-    /// (row counts, each record's versions, a SHA-256 digest of every row) before it commits.
+    /// number sequences, the match proposals with their reviews, the accounts (agencies,
+    /// teams, users, sessions, API tokens; secrets as stored, hashed or sealed) and the audit
+    /// log, from one consistent snapshot of the source, in one transaction, then checked (row
+    /// counts, each record's versions, a SHA-256 digest of every row, the audit chain and
+    /// checkpoints) before it commits.
     /// Stop the servers first: writes made after the snapshot are not copied.
     CopyDb(CopyDbArgs),
     /// Print the effective configuration as TOML
@@ -106,6 +127,36 @@ impl Command {
     pub fn is_serve(&self) -> bool {
         matches!(self, Command::Serve(_))
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every entry, link and signed checkpoint; then sign a checkpoint at the newest entry
+    ///
+    /// Exits with status 1 and names the first entry found edited, deleted, inserted or
+    /// reordered, or the checkpoint that does not match.
+    Verify(SigningKeyArgs),
+    /// Sign a checkpoint at the newest entry (after checking the log since the last one)
+    Checkpoint {
+        #[command(flatten)]
+        key: SigningKeyArgs,
+        /// Only if at least N entries were added since the last checkpoint
+        #[arg(long, value_name = "N")]
+        every: Option<u64>,
+    },
+    /// Who accessed a record, when, for which purpose, with which outcome (never its content)
+    Show {
+        /// The record's id (UUID) or number (KL-2026-000123, TR-2026-000045)
+        #[arg(long, value_name = "ID|NUMBER")]
+        record: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SigningKeyArgs {
+    /// The deployment's Ed25519 signing key file [default: DATA_DIR/keys/signing.key]
+    #[arg(long, value_name = "PATH", env = "KINLINK_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -231,9 +282,15 @@ pub struct CopyDbArgs {
     /// The database to copy into, created or migrated if needed; it must be empty
     #[arg(long, value_name = "URL", env = "KINLINK_COPY_TO", hide_env_values = true)]
     pub to: String,
-    /// Delete everything the target holds first (in the same transaction) instead of refusing
+    /// Delete everything the target holds first (in the same transaction) instead of refusing;
+    /// refused if the target holds an audit log (append-only: it is never deleted)
     #[arg(long)]
     pub replace: bool,
+    /// The deployment's Ed25519 signing key file, to check the audit checkpoints' signatures
+    /// too [default: DATA_DIR/keys/signing.key if it exists; otherwise every entry, link and
+    /// checkpoint is checked but not who signed the checkpoints]
+    #[arg(long, value_name = "PATH", env = "KINLINK_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
 }
 
 /// The same subcommands for child cases and tracing requests.

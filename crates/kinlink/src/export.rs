@@ -5,9 +5,13 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use kinlink_audit::EventKind;
+use kinlink_core::RecordId;
 use kinlink_interchange::RowWriter;
+use kinlink_policy::{Action, Purpose, resource_of};
 use kinlink_store::Records;
 
+use crate::audit::Audit;
 use crate::cli::{ExportArgs, Format};
 use crate::config::Config;
 use crate::records::{CliRecord, store_error};
@@ -16,19 +20,22 @@ use crate::store;
 /// Records read from the store per round trip.
 const PAGE: u32 = 1_000;
 
-pub async fn run<T: CliRecord>(args: &ExportArgs, config: &Config) -> Result<()> {
-    let records = Records::<T>::new(store::open(config).await?);
+pub async fn run<T: CliRecord>(args: &ExportArgs, config: &Config, purpose: Purpose) -> Result<()> {
+    let store = store::open(config).await?;
+    let audit = Audit::new(store.clone(), purpose);
+    audit.permit(resource_of(T::KIND), Action::Export).await?;
+    let records = Records::<T>::new(store);
     match &args.out {
         None => {
             let out = BufWriter::new(std::io::stdout().lock());
-            write_all(&records, args.format, out).await?;
+            write_all(&records, &audit, args.format, out).await?;
         }
         Some(path) => {
             // Written beside the target and renamed when complete, so a failed
             // export never leaves a file that looks whole.
             let partial = partial_path(path);
             let file = create_private(&partial)?;
-            let written = write_all(&records, args.format, BufWriter::new(file)).await;
+            let written = write_all(&records, &audit, args.format, BufWriter::new(file)).await;
             let count = match written {
                 Ok(count) => count,
                 Err(e) => {
@@ -49,8 +56,14 @@ pub async fn run<T: CliRecord>(args: &ExportArgs, config: &Config) -> Result<()>
     Ok(())
 }
 
-/// Every record, page by page; returns how many.
-async fn write_all<T: CliRecord, W: Write>(records: &Records<T>, format: Format, out: W) -> Result<u64> {
+/// Every record, page by page, each page's export recorded in the audit log
+/// before it is written; returns how many.
+async fn write_all<T: CliRecord, W: Write>(
+    records: &Records<T>,
+    audit: &Audit,
+    format: Format,
+    out: W,
+) -> Result<u64> {
     let mut sink = match format {
         Format::Csv => Sink::Csv(Box::new(RowWriter::new(out).context("cannot write the export")?)),
         Format::Jsonl => Sink::Jsonl(out),
@@ -59,6 +72,10 @@ async fn write_all<T: CliRecord, W: Write>(records: &Records<T>, format: Format,
     let mut count = 0u64;
     loop {
         let page = records.list(after, PAGE).await.map_err(|e| store_error::<T>(e))?;
+        let ids: Vec<RecordId> = page.iter().map(|r| r.meta.id).collect();
+        audit
+            .accessed(EventKind::Export, resource_of(T::KIND), &ids)
+            .await?;
         for stored in &page {
             match &mut sink {
                 Sink::Csv(writer) => {

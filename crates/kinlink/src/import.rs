@@ -10,8 +10,10 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kinlink_core::Validated;
 use kinlink_interchange::{InterchangeRow, RowError, read_rows};
+use kinlink_policy::{Action, Purpose, resource_of};
 use kinlink_store::{Actor, ImportOutcome, Records};
 
+use crate::audit::Audit;
 use crate::cli::ImportArgs;
 use crate::config::Config;
 use crate::records::{CliRecord, store_error};
@@ -20,10 +22,15 @@ use crate::store;
 /// Row errors listed before the rest are only counted.
 const MAX_LISTED_ERRORS: usize = 100;
 
-pub async fn run<T: CliRecord>(args: &ImportArgs, config: &Config) -> Result<()> {
+pub async fn run<T: CliRecord>(args: &ImportArgs, config: &Config, purpose: Purpose) -> Result<()> {
     let started = Instant::now();
     // Open first: a configuration mistake is reported before a long validation.
-    let records = Records::<T>::new(store::open(config).await?);
+    let store = store::open(config).await?;
+    // An import creates and changes records; the store audits each one it writes.
+    let audit = Audit::new(store.clone(), purpose);
+    audit.permit(resource_of(T::KIND), Action::Create).await?;
+    audit.permit(resource_of(T::KIND), Action::Update).await?;
+    let records = Records::<T>::new(store);
     let file = args.file.display().to_string();
 
     let reading = Instant::now();
@@ -57,7 +64,7 @@ pub async fn run<T: CliRecord>(args: &ImportArgs, config: &Config) -> Result<()>
     let read_and_validate = reading.elapsed();
     let writing = Instant::now();
     let bar = progress_bar(valid.len() as u64);
-    let outcome = write_all(&records, &valid, &store::actor(), &bar).await;
+    let outcome = write_all(&records, &valid, audit.actor(), &bar).await;
     bar.finish_and_clear();
     let outcome = outcome?;
 

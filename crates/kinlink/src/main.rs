@@ -8,6 +8,7 @@
 //! output on stdout: errors name fields, rows and columns, never values.
 
 mod accounts;
+mod audit;
 mod cli;
 mod config;
 mod copy_db;
@@ -25,6 +26,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use kinlink_core::{ChildCase, TracingRequest};
+use kinlink_policy::Purpose;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Cli, Command, Which};
@@ -55,22 +57,27 @@ async fn run(cli: Cli) -> Result<()> {
         _ => None,
     };
     let config = Config::load(&cli.global, listen)?;
+    // Every access to records is made for a declared purpose, recorded in the audit log.
+    let purpose = cli.global.purpose.unwrap_or(Purpose::CaseManagement);
     match cli.command {
         Command::Init(args) => accounts::init(&args, &config).await,
         Command::Serve(args) => serve::run(&args, &config).await,
         Command::User(command) => accounts::user(&command, &config).await,
         Command::Agency(command) => accounts::agency(&command, &config).await,
         Command::Token(command) => accounts::token(&command, &config).await,
-        Command::Case(command) => records::run::<ChildCase>(command, &config).await,
-        Command::Request(command) => records::run::<TracingRequest>(command, &config).await,
+        Command::Case(command) => records::run::<ChildCase>(command, &config, purpose).await,
+        Command::Request(command) => records::run::<TracingRequest>(command, &config, purpose).await,
         Command::Import(args) => match args.which {
-            Which::Cases => import::run::<ChildCase>(&args, &config).await,
-            Which::Requests => import::run::<TracingRequest>(&args, &config).await,
+            Which::Cases => import::run::<ChildCase>(&args, &config, purpose).await,
+            Which::Requests => import::run::<TracingRequest>(&args, &config, purpose).await,
         },
         Command::Export(args) => match args.which {
-            Which::Cases => export::run::<ChildCase>(&args, &config).await,
-            Which::Requests => export::run::<TracingRequest>(&args, &config).await,
+            Which::Cases => export::run::<ChildCase>(&args, &config, purpose).await,
+            Which::Requests => export::run::<TracingRequest>(&args, &config, purpose).await,
         },
+        Command::Audit(command) => {
+            audit::run(command, &config, cli.global.purpose.unwrap_or(Purpose::Audit)).await
+        }
         Command::DemoData(args) => demo::run(&args).await,
         Command::Match(command) => tokio::task::spawn_blocking(move || matching::run(&command))
             .await

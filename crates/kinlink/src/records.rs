@@ -6,11 +6,14 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
+use kinlink_audit::EventKind;
 use kinlink_core::{ChildCase, Record, RecordId, RecordNumber, TracingRequest, Validated};
 use kinlink_interchange::{InterchangeRow, RowError};
+use kinlink_policy::{Action, Purpose, resource_of};
 use kinlink_store::{Records, StoreError, StoredRecord};
 use serde::Serialize;
 
+use crate::audit::Audit;
 use crate::cli::RecordCommand;
 use crate::config::Config;
 use crate::input::{parse_json, read_file};
@@ -56,32 +59,49 @@ impl CliRecord for TracingRequest {
     }
 }
 
-pub async fn run<T: CliRecord>(command: RecordCommand, config: &Config) -> Result<()> {
-    let records = Records::<T>::new(store::open(config).await?);
+pub async fn run<T: CliRecord>(command: RecordCommand, config: &Config, purpose: Purpose) -> Result<()> {
+    let store = store::open(config).await?;
+    let audit = Audit::new(store.clone(), purpose);
+    let records = Records::<T>::new(store);
+    let resource = resource_of(T::KIND);
+    // The store audits creations and updates in their own transaction; reads
+    // and listings are recorded here before anything is printed.
     match command {
         RecordCommand::Create { file } => {
+            audit.permit(resource, Action::Create).await?;
             let record = read_valid::<T>(&file)?;
             let stored = records
-                .create(record, &store::actor())
+                .create(record, audit.actor())
                 .await
                 .map_err(|e| store_error::<T>(e))?;
             print_json(&stored)
         }
-        RecordCommand::Get { key } => print_json(&find(&records, &key).await?),
+        RecordCommand::Get { key } => {
+            audit.permit(resource, Action::Read).await?;
+            let found = find(&records, &key).await?;
+            audit
+                .accessed(EventKind::Read, resource, &[found.meta.id])
+                .await?;
+            print_json(&found)
+        }
         RecordCommand::Update { key, version, file } => {
+            audit.permit(resource, Action::Update).await?;
             let id = find(&records, &key).await?.meta.id;
             let record = read_valid::<T>(&file)?;
             let stored = records
-                .update(id, version, record, &store::actor())
+                .update(id, version, record, audit.actor())
                 .await
                 .map_err(|e| store_error::<T>(e))?;
             print_json(&stored)
         }
         RecordCommand::List { after, limit } => {
+            audit.permit(resource, Action::List).await?;
             let page = records
                 .list(after, limit)
                 .await
                 .map_err(|e| store_error::<T>(e))?;
+            let ids: Vec<RecordId> = page.iter().map(|r| r.meta.id).collect();
+            audit.accessed(EventKind::List, resource, &ids).await?;
             if page.len() == limit as usize
                 && let Some(last) = page.last()
             {
@@ -90,8 +110,10 @@ pub async fn run<T: CliRecord>(command: RecordCommand, config: &Config) -> Resul
             print_json(&page)
         }
         RecordCommand::History { key } => {
+            audit.permit(resource, Action::Read).await?;
             let id = find(&records, &key).await?.meta.id;
             let history = records.history(id).await.map_err(|e| store_error::<T>(e))?;
+            audit.accessed(EventKind::Read, resource, &[id]).await?;
             print_json(&history)
         }
     }

@@ -14,6 +14,11 @@ use tempfile::TempDir;
 
 mod support;
 
+use kinlink_core::RecordKind;
+use kinlink_server::Matcher;
+use kinlink_store::{
+    Actor, MatchReview, MatchStatus, PgOptions, PgStore, ReviewDecision, SqliteStore, Store, StoredMatch,
+};
 use support::{PgDatabase, PrivateCluster, Server, list_all, psql, wait_until};
 
 /// A synthetic child case; `n` makes each one different.
@@ -341,6 +346,94 @@ fn everything(dir: &std::path::Path, url: &str) -> (String, Vec<String>) {
     (export, histories)
 }
 
+/// Every match proposal a database holds with its review history, the
+/// change counter and the matcher's position, read through the store.
+type Matches = (Vec<(StoredMatch, Vec<MatchReview>)>, i64, i64);
+
+async fn open_store(url: &str) -> Arc<dyn Store> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) => Arc::new(
+            SqliteStore::open_file(std::path::Path::new(path))
+                .await
+                .expect("open the SQLite database"),
+        ),
+        None => Arc::new(
+            PgStore::connect(url, PgOptions::default())
+                .await
+                .expect("connect to PostgreSQL"),
+        ),
+    }
+}
+
+fn matches_of(url: &str) -> Matches {
+    let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    runtime.block_on(async {
+        let store = open_store(url).await;
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let requests = store
+                .list(RecordKind::TracingRequest, after, 100)
+                .await
+                .expect("list requests");
+            let Some(last) = requests.last() else { break };
+            after = Some(last.meta.id);
+            for request in &requests {
+                for found in store.matches_for_request(request.meta.id).await.expect("matches") {
+                    let history = store.match_history(found.id).await.expect("history");
+                    all.push((found, history));
+                }
+            }
+        }
+        let latest = store.latest_change().await.expect("latest change");
+        let position = store.matcher_position().await.expect("matcher position");
+        (all, latest, position)
+    })
+}
+
+/// Run the server's matcher over the database until it has matched every
+/// record, then review two of its proposals: one rejected with a reason, one
+/// taken under review without. Returns the proposals.
+fn match_and_review(url: &str) -> Matches {
+    let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    runtime.block_on(async {
+        let store = open_store(url).await;
+        let matcher = Matcher::start(store.clone());
+        tokio::time::timeout(Duration::from_secs(300), matcher.settled())
+            .await
+            .expect("the matcher settles")
+            .expect("the matcher runs");
+        drop(matcher);
+    });
+    let (proposals, ..) = matches_of(url);
+    assert!(
+        proposals.len() >= 2,
+        "the matcher proposed {} matches",
+        proposals.len()
+    );
+    runtime.block_on(async {
+        let store = open_store(url).await;
+        let reviewer = Actor::new("caseworker");
+        let decisions = [
+            ReviewDecision {
+                status: MatchStatus::Rejected,
+                reason: Some("different mother's name on the registration"),
+            },
+            ReviewDecision {
+                status: MatchStatus::UnderReview,
+                reason: None,
+            },
+        ];
+        for ((found, _), decision) in proposals.iter().zip(decisions) {
+            store
+                .review_match(found.id, found.version, decision, &reviewer, &[])
+                .await
+                .expect("review");
+        }
+    });
+    matches_of(url)
+}
+
 #[test]
 fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     let Some(db) = PgDatabase::create() else { return };
@@ -387,12 +480,73 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
         "{:?}",
         original.1
     );
+    // Its matches: proposed by the matcher, two of them reviewed.
+    let matches = match_and_review(&sqlite);
+    let statuses: Vec<MatchStatus> = matches.0.iter().map(|(m, _)| m.status).collect();
+    assert!(statuses.contains(&MatchStatus::Rejected), "{statuses:?}");
+    assert!(statuses.contains(&MatchStatus::UnderReview), "{statuses:?}");
+    assert!(statuses.contains(&MatchStatus::New), "{statuses:?}");
+    assert!(matches.0.iter().any(|(m, _)| m.reviewed_at.is_none()));
+    assert!(matches.0.iter().any(|(_, history)| history.len() >= 2));
+    assert!(matches.1 > 0 && matches.2 > 0, "{:?}", (matches.1, matches.2));
 
-    // SQLite → PostgreSQL.
-    let report = on("", &["copy-db", "--from", &sqlite, "--to", &db.url], None);
+    // The field office's audit log: who touched the first case, and a signed checkpoint.
+    let key = dir.join("signing.key");
+    kinlink_crypto::keyfile::create_signing_key_file(&key).expect("signing key");
+    let key = key.to_str().expect("utf-8 path");
+    let shown = on(&sqlite, &["audit", "show", "--record", &number], None);
+    assert!(
+        shown.contains("\tcreate\tchild_case\t") && shown.matches("\tupdate\tchild_case\t").count() == 2,
+        "{shown}"
+    );
+    let verified = on(&sqlite, &["audit", "verify", "--signing-key", key], None);
+    let entries = verified
+        .split_once(": ")
+        .and_then(|(_, rest)| rest.split_once(" entries"))
+        .map(|(n, _)| n.to_owned())
+        .expect("the number of entries");
+    assert!(entries.parse::<u64>().expect("a number") > 40, "{verified}");
+
+    // SQLite → PostgreSQL, the audit log verified in the target before commit.
+    let report = on(
+        "",
+        &[
+            "copy-db",
+            "--from",
+            &sqlite,
+            "--to",
+            &db.url,
+            "--signing-key",
+            key,
+        ],
+        None,
+    );
     assert!(report.contains("copied from SQLite to PostgreSQL"), "{report}");
     assert!(report.contains("record_revisions"), "{report}");
+    assert!(report.contains("match_reviews"), "{report}");
+    assert!(
+        report.contains(&format!(
+            "audit log verified: {entries} entries, 1 checkpoints (signatures checked), 0 entries after"
+        )),
+        "{report}"
+    );
+    // The entries arrived intact: the same log verifies there against the same
+    // checkpoint, and lists the same entries for the case.
+    assert!(
+        on(&db.url, &["audit", "verify", "--signing-key", key], None).starts_with(&format!(
+            "the audit log verifies: {entries} entries, 1 signed checkpoints\n"
+        ))
+    );
+    let shown_there = on(&db.url, &["audit", "show", "--record", &number], None);
+    let after = shown_there
+        .strip_prefix(&shown)
+        .unwrap_or_else(|| panic!("the same entries first: {shown_there}"));
+    assert!(
+        after.contains("\tread\taudit_log\t"),
+        "the source's own look: {after}"
+    );
     assert_eq!(everything(dir, &db.url), original);
+    assert_eq!(matches_of(&db.url), matches);
 
     // A second copy into the now non-empty database is refused, and changes nothing.
     let refused = support::kinlink(dir)
@@ -413,6 +567,7 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     let digest = |r: &str| r.rsplit(' ').next().map(str::trim).map(str::to_owned);
     assert_eq!(digest(&report), digest(&report_back));
     assert_eq!(everything(dir, &back), original);
+    assert_eq!(matches_of(&back), matches);
 
     // The number sequences came along: each copy numbers the next record alike.
     let next: Vec<String> = [&sqlite, &db.url, &back]
@@ -427,14 +582,65 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     assert_eq!(next[0], next[2]);
     assert_ne!(next[0], number);
 
-    // --replace replaces: the PostgreSQL copy matches the source again.
+    // --replace never deletes an audit log (append-only): a target holding one is
+    // refused, and left as it was.
     on(&sqlite, &["case", "create"], Some(&case(4)));
+    let before = everything(dir, &db.url);
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &sqlite, "--to", &db.url, "--replace"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("holds an audit log") && stderr.contains("append-only"),
+        "{stderr}"
+    );
+    assert_eq!(everything(dir, &db.url), before);
+    assert_ne!(everything(dir, &db.url), everything(dir, &sqlite));
+
+    // --replace replaces a target that holds data but no audit log.
+    let Some(fresh) = PgDatabase::create() else { return };
+    on(&fresh.url, &["migrate"], None);
+    psql(
+        &fresh.url,
+        "INSERT INTO number_sequences (kind, year, last) VALUES ('child_case', 1999, 7)",
+    )
+    .expect("insert");
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &sqlite, "--to", &fresh.url])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
     on(
         "",
-        &["copy-db", "--from", &sqlite, "--to", &db.url, "--replace"],
+        &["copy-db", "--from", &sqlite, "--to", &fresh.url, "--replace"],
         None,
     );
-    assert_eq!(everything(dir, &db.url), everything(dir, &sqlite));
+    assert_eq!(everything(dir, &fresh.url), everything(dir, &sqlite));
+    assert_eq!(matches_of(&fresh.url), matches_of(&sqlite));
+
+    // A source whose audit log was edited (triggers disabled, as its owner can)
+    // is not copied: the copy would not verify.
+    psql(
+        &fresh.url,
+        "ALTER TABLE audit_entries DISABLE TRIGGER USER; \
+         UPDATE audit_entries SET purpose = 'statistics' WHERE sequence = 1; \
+         ALTER TABLE audit_entries ENABLE TRIGGER USER",
+    )
+    .expect("edit the log");
+    let elsewhere = format!("sqlite://{}", dir.join("elsewhere").join("copy.sqlite").display());
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &fresh.url, "--to", &elsewhere])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("the audit log does not verify after copying (entry 1 was edited"),
+        "{stderr}"
+    );
+    assert!(everything(dir, &elsewhere).0.is_empty(), "nothing was written");
 
     // A table copy-db does not know (a migration that forgot copy::TABLES) stops it.
     psql(&db.url, "CREATE TABLE stray_table (x integer)").expect("create a table");
@@ -444,4 +650,17 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
         .expect("run");
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("stray_table"));
+
+    // So does a column it does not know (a migration that added one to a table).
+    psql(
+        &db.url,
+        "DROP TABLE stray_table; ALTER TABLE match_reviews ADD COLUMN stray_column integer",
+    )
+    .expect("add a column");
+    let refused = support::kinlink(dir)
+        .args(["copy-db", "--from", &db.url, "--to", &back, "--replace"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("match_reviews.stray_column"));
 }

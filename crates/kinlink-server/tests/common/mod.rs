@@ -14,10 +14,11 @@ use kinlink_core::{RecordId, RecordKind, RecordNumber};
 use kinlink_crypto::MasterKey;
 use kinlink_policy::{Action, AgencyType, Resource, Role};
 use kinlink_server::{Deployment, Security};
+use kinlink_store::audit::{AuditEntry, AuditEvent, SigningKey};
 use kinlink_store::{
     AccountStore, Actor, ChangeCursor, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, NewUser,
     Ownership, ProposalOutcome, ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite,
-    ReviewDecision, SqliteStore, Store, StoreError, StoredMatch, TokenRecord, Visibility,
+    ReviewDecision, SqliteStore, Store, StoreError, StoredCheckpoint, StoredMatch, TokenRecord, Visibility,
 };
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
@@ -558,6 +559,27 @@ impl Store for DownStore {
         Err(down())
     }
     async fn ping(&self) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn append_audit(&self, _: &[AuditEvent]) -> Result<Vec<AuditEntry>, StoreError> {
+        Err(down())
+    }
+    async fn audit_for_record(&self, _: Resource, _: uuid::Uuid) -> Result<Vec<AuditEntry>, StoreError> {
+        Err(down())
+    }
+    async fn audit_entries(&self, _: Option<u64>, _: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        Err(down())
+    }
+    async fn audit_len(&self) -> Result<u64, StoreError> {
+        Err(down())
+    }
+    async fn audit_checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        Err(down())
+    }
+    async fn checkpoint(&self, _: &SigningKey) -> Result<Option<StoredCheckpoint>, StoreError> {
+        Err(down())
+    }
+    async fn restore_audit(&self, _: &[AuditEntry], _: &[StoredCheckpoint]) -> Result<(), StoreError> {
         Err(down())
     }
 }
