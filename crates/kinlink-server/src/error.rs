@@ -23,13 +23,18 @@ use utoipa::ToSchema;
 }))]
 pub struct ErrorBody {
     /// One of `malformed_json`, `invalid_fields`, `invalid_query`, `unsupported_media_type`,
-    /// `payload_too_large`, `bad_request`, `not_found`, `method_not_allowed`, `conflict`, `unavailable`,
-    /// `internal`.
+    /// `payload_too_large`, `bad_request`, `missing_purpose`, `invalid_purpose`, `unauthenticated`,
+    /// `sign_in_failed`, `totp_required`, `forbidden`, `csrf`, `too_many_requests`, `not_found`,
+    /// `method_not_allowed`, `conflict`, `unavailable`, `internal`.
     pub error: String,
     pub message: String,
     /// Every failing field, with its path in the request body (`invalid_fields` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<FieldError>>,
+    /// Why access was refused (`forbidden` only): a stable code such as
+    /// `firewall_enforcement_agency`, `action_not_allowed`, `token_scope`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// The record's version now (`conflict` only): reload it and apply the change again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
@@ -50,6 +55,7 @@ impl ApiError {
                 error: code.to_owned(),
                 message: message.into(),
                 fields: None,
+                reason: None,
                 current_version: None,
             },
         }
@@ -103,6 +109,31 @@ impl ApiError {
             "method_not_allowed",
             "this endpoint does not accept this method",
         )
+    }
+
+    /// No valid session or token. Says nothing else.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in (POST /api/v1/session) or send an API token (Authorization: Bearer klt_...)",
+        )
+    }
+
+    /// A refusal with a stable reason code; the message says which rule,
+    /// never anything about a record.
+    pub fn forbidden(reason: &str, message: impl Into<String>) -> Self {
+        let mut error = Self::new(StatusCode::FORBIDDEN, "forbidden", message);
+        error.body.reason = Some(reason.to_owned());
+        error
+    }
+
+    pub fn with_code(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self::new(status, code, message)
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        self.status
     }
 
     /// The database cannot be reached just now: retrying later may succeed,
@@ -191,6 +222,14 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let unauthenticated = self.status == StatusCode::UNAUTHORIZED;
+        let mut response = (self.status, Json(self.body)).into_response();
+        if unauthenticated {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"kinlink\""),
+            );
+        }
+        response
     }
 }

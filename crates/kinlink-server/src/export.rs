@@ -11,14 +11,16 @@ use axum::response::Response;
 use futures_util::stream::{self, Stream};
 use kinlink_core::RecordId;
 use kinlink_interchange::RowWriter;
-use kinlink_store::{Records, StoredRecord};
+use kinlink_policy::{FieldGroups, Grant};
+use kinlink_store::{Records, Store, StoredRecord, Visibility};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::access::Authorized;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::records::ApiRecord;
+use crate::records::{ApiRecord, RecordOut, audit_access, policy_error, visibility};
 
 /// Records read from the store per round trip.
 pub const EXPORT_PAGE: u32 = 1000;
@@ -43,13 +45,25 @@ pub struct ExportParams {
 
 pub async fn export<T: ApiRecord>(
     state: AppState,
+    auth: Authorized,
     ApiQuery(params): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiError> {
     let format = params.format.unwrap_or_default();
-    let records = Records::<T>::new(state.store);
+    // A CSV row is rebuilt from the redacted view; with groups withheld it
+    // would lose fields silently, so such a grant gets JSON Lines only.
+    if format == ExportFormat::Csv && auth.grant.readable() != FieldGroups::ALL {
+        return Err(ApiError::forbidden(
+            "csv_needs_every_field_group",
+            "the CSV format needs every field group, and some are withheld from you: use format=jsonl",
+        ));
+    }
+    let records = Records::<T>::new(state.store.clone());
+    let visibility = visibility(&auth.grant);
     // The first page is read before answering, so that a store that fails
     // outright gets a proper 500 rather than a cut-off download.
-    let first = records.list(None, EXPORT_PAGE).await?;
+    let first = records
+        .list_visible(None, EXPORT_PAGE, visibility.as_ref())
+        .await?;
     let (content_type, extension) = match format {
         ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
         ExportFormat::Jsonl => ("application/x-ndjson", "jsonl"),
@@ -58,7 +72,7 @@ pub async fn export<T: ApiRecord>(
         tracing::error!(error = %e, "export could not start");
         ApiError::internal()
     })?;
-    let body = Body::from_stream(pages(records, first, encoder));
+    let body = Body::from_stream(pages(records, state.store, visibility, auth, first, encoder));
     Response::builder()
         .header(header::CONTENT_TYPE, content_type)
         .header(
@@ -74,6 +88,10 @@ pub async fn export<T: ApiRecord>(
 
 struct ExportState<T> {
     records: Records<T>,
+    /// Where each page's export is recorded before the page is sent.
+    store: Arc<dyn Store>,
+    visibility: Option<Visibility>,
+    auth: Authorized,
     /// A page read but not yet encoded.
     pending: Option<Vec<StoredRecord<T>>>,
     after: Option<RecordId>,
@@ -86,11 +104,17 @@ struct ExportState<T> {
 /// whole one.
 fn pages<T: ApiRecord>(
     records: Records<T>,
+    store: Arc<dyn Store>,
+    visibility: Option<Visibility>,
+    auth: Authorized,
     first: Vec<StoredRecord<T>>,
     encoder: Encoder,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
     let state = ExportState {
         records,
+        store,
+        visibility,
+        auth,
         pending: Some(first),
         after: None,
         encoder,
@@ -103,14 +127,26 @@ fn pages<T: ApiRecord>(
             }
             let page = match s.pending.take() {
                 Some(page) => page,
-                None => s.records.list(s.after, EXPORT_PAGE).await.map_err(|e| {
-                    tracing::error!(error = %e, "export failed part-way; the download was cut off");
-                    io::Error::other("export failed")
-                })?,
+                None => s
+                    .records
+                    .list_visible(s.after, EXPORT_PAGE, s.visibility.as_ref())
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "export failed part-way; the download was cut off");
+                        io::Error::other("export failed")
+                    })?,
             };
             let last = page.len() < EXPORT_PAGE as usize;
             s.after = page.last().map(|r| r.meta.id).or(s.after);
-            let mut chunk = s.encoder.encode(page).map_err(log_encoding)?;
+            // Each exported record is in the audit log before its page leaves.
+            audit_access(
+                s.store.as_ref(),
+                &s.auth,
+                page.iter().map(|r| *r.meta.id.as_uuid()),
+            )
+            .await
+            .map_err(|_| io::Error::other("the export could not be audited; the download was cut off"))?;
+            let mut chunk = s.encoder.encode(&s.auth.grant, page).map_err(log_encoding)?;
             if last {
                 chunk.extend(s.encoder.finish().map_err(log_encoding)?);
                 s.finished = true;
@@ -177,20 +213,36 @@ impl Encoder {
         })
     }
 
-    fn encode<T: ApiRecord>(&mut self, page: Vec<StoredRecord<T>>) -> io::Result<Vec<u8>> {
+    /// Every record is viewed under `grant` first; CSV rows are rebuilt from the view.
+    fn encode<T: ApiRecord>(&mut self, grant: &Grant, page: Vec<StoredRecord<T>>) -> io::Result<Vec<u8>> {
+        let viewed = page
+            .iter()
+            .map(|stored| {
+                let view = grant
+                    .view(&crate::records::context(&stored.meta), &stored.record)
+                    .map_err(|e| io::Error::other(policy_error(e).status_code().to_string()))?;
+                Ok(RecordOut {
+                    meta: stored.meta.clone(),
+                    view,
+                })
+            })
+            .collect::<io::Result<Vec<RecordOut<T>>>>()?;
         match self {
             Encoder::Csv { writer, sink } => {
                 let writer = writer
                     .as_mut()
                     .ok_or_else(|| io::Error::other("export already finished"))?;
-                for stored in page {
+                for out in viewed {
                     // The id a file knows a record by: the one it was imported
                     // with, else its number.
-                    let id = stored
+                    let id = out
                         .meta
                         .external_id
-                        .unwrap_or_else(|| stored.meta.number.to_string());
-                    for row in T::interchange_rows(id, &stored.record) {
+                        .unwrap_or_else(|| out.meta.number.to_string());
+                    let record: T =
+                        serde_json::from_value(serde_json::Value::Object(out.view.fields().clone()))
+                            .map_err(|_| io::Error::other("a viewed record could not be read back"))?;
+                    for row in T::interchange_rows(id, &record) {
                         writer.write(&row).map_err(io::Error::other)?;
                     }
                 }
@@ -198,8 +250,8 @@ impl Encoder {
             }
             Encoder::Jsonl => {
                 let mut out = Vec::new();
-                for stored in page {
-                    serde_json::to_writer(&mut out, &stored)?;
+                for record in viewed {
+                    serde_json::to_writer(&mut out, &record)?;
                     out.push(b'\n');
                 }
                 Ok(out)

@@ -8,23 +8,39 @@
 //!
 //! Errors share one shape, [`ErrorBody`]. Nothing a client sent is echoed in
 //! an error or written to the log: these are children's records.
+//!
+//! Access is enforced in one place, the [`access`] module: a route-policy
+//! table keyed by route template, one middleware that authenticates, checks
+//! CSRF and the declared purpose and calls `kinlink_policy::authorize`, and
+//! refuses any route the table does not list. Record handlers send only
+//! `View`s, the records as the grant may see them.
 
+pub mod access;
+mod audit;
 mod error;
 mod export;
 mod extract;
+mod headers;
 pub mod matcher;
 mod matches;
 mod records;
+mod session;
 
 use std::future::Future;
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kinlink_store::Store;
+use kinlink_auth::password::{HashParams, Password, PasswordHasher};
+use kinlink_auth::session::{CsrfKey, SessionPolicy};
+use kinlink_auth::throttle::{Throttle, ThrottlePolicy};
+use kinlink_crypto::MasterKey;
+use kinlink_policy::Role;
+use kinlink_store::{AccountStore, Store};
 use serde::Serialize;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
@@ -34,15 +50,93 @@ use utoipa_axum::routes;
 
 use error::{ApiError, ErrorBody};
 use extract::BODY_LIMIT;
+use session::SecurityState;
+
 pub use matcher::{Matcher, MatcherError};
+pub use session::{normalise_username, seal_totp};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Arc<dyn Store>,
+    pub(crate) accounts: Arc<dyn AccountStore>,
+    pub(crate) security: Arc<SecurityState>,
     pub(crate) openapi: Arc<utoipa::openapi::OpenApi>,
     /// Told of every write, so that matching starts at once.
     pub(crate) matcher: Matcher,
+}
+
+/// How the server authenticates.
+pub struct Security {
+    /// The deployment's master key: seals TOTP secrets and derives the CSRF key.
+    pub master_key: MasterKey,
+    /// Whether clients reach the server over TLS (built in or at a proxy):
+    /// cookies are then `Secure` and responses carry HSTS.
+    pub tls: bool,
+    /// Roles that must have a second factor: by default every role that sees personal data.
+    pub totp_required_roles: Vec<Role>,
+    pub session: SessionPolicy,
+    pub throttle: ThrottlePolicy,
+    /// Argon2id parameters for the dummy verification of unknown accounts.
+    pub hash_params: HashParams,
+}
+
+/// The label the CSRF key is derived from the master key with.
+const CSRF_KEY_LABEL: &[u8] = b"kinlink csrf key v1";
+
+impl Security {
+    /// The defaults, with `master_key`.
+    pub fn new(master_key: MasterKey) -> Self {
+        Self {
+            master_key,
+            tls: false,
+            totp_required_roles: Self::personal_data_roles(),
+            session: SessionPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+            hash_params: HashParams::RECOMMENDED,
+        }
+    }
+
+    /// Every role that sees personal data (all but the statistician and the administrator).
+    pub fn personal_data_roles() -> Vec<Role> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| !matches!(r, Role::Statistician | Role::Administrator))
+            .collect()
+    }
+
+    fn into_state(self) -> SecurityState {
+        let hasher = PasswordHasher::new(self.hash_params);
+        // A hash of a random password: verifying against it costs what a real one does.
+        let random: [u8; 16] = rand_bytes();
+        let dummy_hash = hasher
+            .hash(&Password::new(&format!("{random:?}")))
+            .unwrap_or_default();
+        SecurityState {
+            csrf: CsrfKey::from_bytes(*self.master_key.derive(CSRF_KEY_LABEL)),
+            master_key: self.master_key,
+            tls: self.tls,
+            totp_roles: self.totp_required_roles,
+            session: self.session,
+            throttle: Mutex::new(Throttle::new(self.throttle)),
+            hasher,
+            dummy_hash,
+        }
+    }
+}
+
+fn rand_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    // A failure leaves zeros: the dummy hash then costs the same, which is all it is for.
+    let _ = getrandom::fill(&mut bytes);
+    bytes
+}
+
+/// Everything the server serves from.
+pub struct Deployment {
+    pub store: Arc<dyn Store>,
+    pub accounts: Arc<dyn AccountStore>,
+    pub security: Security,
 }
 
 #[derive(OpenApi)]
@@ -57,6 +151,7 @@ pub(crate) struct AppState {
         (name = "cases", description = "Children registered with the agency"),
         (name = "tracing requests", description = "Relatives looking for a child"),
         (name = "matches", description = "Cases that may be the child a tracing request seeks, and their review"),
+        (name = "session", description = "Signing in and out, the second factor, who am I"),
         (name = "operations", description = "Probes and this document"),
     )
 )]
@@ -68,6 +163,9 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(records::cases::routes())
         .merge(records::tracing_requests::routes())
         .merge(matches::routes())
+        .routes(routes!(session::sign_in, session::whoami, session::sign_out))
+        .routes(routes!(session::enrol_totp))
+        .routes(routes!(session::confirm_totp))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(openapi_json))
@@ -75,24 +173,103 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI 3.1 description of the API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut doc = api().split_for_parts().1;
+    document_access(&mut doc);
+    doc
 }
 
-/// The API over `store`, and its matching service (started here, in the
+/// Adds what the route-policy table requires to each operation: the
+/// `Kinlink-Purpose` header, the token scope, and the 401/403 answers.
+fn document_access(doc: &mut utoipa::openapi::OpenApi) {
+    use axum::http::Method;
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    let purposes: Vec<&str> = kinlink_policy::Purpose::ALL.iter().map(|p| p.as_str()).collect();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            (Method::GET, &mut item.get),
+            (Method::POST, &mut item.post),
+            (Method::PUT, &mut item.put),
+            (Method::DELETE, &mut item.delete),
+            (Method::PATCH, &mut item.patch),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else { continue };
+            let access = access::policy_of(&method, path);
+            if matches!(access, Some(access::Access::Account | access::Access::Record(..))) {
+                operation
+                    .responses
+                    .responses
+                    .insert("401".into(), error("Not signed in and no valid API token").into());
+            }
+            if let Some(access::Access::Record(resource, action)) = access {
+                let parameter = ParameterBuilder::new()
+                    .name("Kinlink-Purpose")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::True)
+                    .description(Some(format!(
+                        "Why the data is accessed: one of {}. An API token needs the scope `{}:{}`.",
+                        purposes.join(", "),
+                        resource.as_str(),
+                        action.as_str()
+                    )))
+                    .build();
+                operation
+                    .parameters
+                    .get_or_insert_with(Vec::new)
+                    .insert(0, parameter);
+                operation.responses.responses.insert(
+                    "403".into(),
+                    error("Refused by the policy (the firewall, the purpose, the roles, a token's scopes) or a missing CSRF token").into(),
+                );
+                operation
+                    .responses
+                    .responses
+                    .entry("400".into())
+                    .or_insert_with(|| error("Missing or unknown Kinlink-Purpose").into());
+            }
+        }
+    }
+}
+
+/// The API of `deployment`, and its matching service (started here, in the
 /// current Tokio runtime; it stops when the router and every [`Matcher`]
 /// handle are dropped).
-pub fn app(store: Arc<dyn Store>) -> (axum::Router, Matcher) {
-    let (router, openapi) = api().split_for_parts();
-    let matcher = Matcher::start(store.clone());
+pub fn app(deployment: Deployment) -> (axum::Router, Matcher) {
+    let (router, mut openapi) = api().split_for_parts();
+    document_access(&mut openapi);
+    let tls = deployment.security.tls;
+    let matcher = Matcher::start(deployment.store.clone());
     let state = AppState {
-        store,
+        store: deployment.store,
+        accounts: deployment.accounts,
+        security: Arc::new(deployment.security.into_state()),
         openapi: Arc::new(openapi),
         matcher: matcher.clone(),
     };
     let router = router
+        // On matched routes only: an unrouted request gets the fallback's 404.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::enforce,
+        ))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            headers::security_headers(tls, request, next)
+        }))
         .layer(
             TraceLayer::new_for_http()
                 // The route template, never the URI: paths carry record
@@ -117,19 +294,19 @@ pub fn app(store: Arc<dyn Store>) -> (axum::Router, Matcher) {
     (router, matcher)
 }
 
-/// The API over `store` (see [`app`]).
-pub fn router(store: Arc<dyn Store>) -> axum::Router {
-    app(store).0
+/// The API of `deployment` (see [`app`]).
+pub fn router(deployment: Deployment) -> axum::Router {
+    app(deployment).0
 }
 
-/// Serve the API over `store` until `shutdown` completes (graceful). Logs the
+/// Serve the API of `deployment` until `shutdown` completes (graceful). Logs the
 /// bound address via tracing (no personal data).
 pub async fn serve(
-    store: Arc<dyn Store>,
+    deployment: Deployment,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_router(router(store), listener, shutdown).await
+    serve_router(router(deployment), listener, shutdown).await
 }
 
 /// Serve a router made by [`app`] until `shutdown` completes.
@@ -140,9 +317,13 @@ pub async fn serve_router(
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "kinlink API listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    // The peer address is the sign-in throttle's source.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     tracing::info!("kinlink API stopped");
     Ok(())
 }

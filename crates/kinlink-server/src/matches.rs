@@ -2,6 +2,14 @@
 //! requests a case is proposed for), one match with its history, and its
 //! review. Proposals are made by the [`Matcher`](crate::matcher::Matcher) in
 //! the background; these endpoints read and review what it stored.
+//!
+//! Access: the routes are `Record(MatchProposal, List | Read | Update)` in
+//! the route table. A match is reached only if the grant's scope covers both
+//! of its records, the tracing request and the case (otherwise 404: its
+//! existence is not disclosed). A match holds no value of either record:
+//! ids, numbers, versions, a score, and per compared field a comparison
+//! level and a weight; the fields of a group the grant may not read are left
+//! out of the explanation.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
@@ -9,8 +17,9 @@ use axum::http::request::Parts;
 use chrono::Utc;
 use kinlink_core::validation::Checker;
 use kinlink_core::{
-    ChildCase, RecordId, RecordNumber, TracingRequest, TracingStatus, Validated, latest_today,
+    ChildCase, RecordId, RecordKind, RecordNumber, TracingRequest, TracingStatus, Validated, latest_today,
 };
+use kinlink_policy::{FieldGroup, FieldGroups, Releasable};
 use kinlink_store::{
     MatchId, MatchLabel, MatchReview, MatchStatus, RecordWrite, Records, ReviewDecision, StoreError,
     StoredMatch,
@@ -21,10 +30,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::access::Authorized;
+use crate::audit::{self, Outcome};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, RecordKey};
 use crate::matcher::MatchExplanation;
-use crate::records::{actor, find};
+use crate::records::{audit_access, context, find, record_event, release};
 
 /// Times a review is tried again when a record it moves on changed meanwhile.
 const REVIEW_ATTEMPTS: usize = 3;
@@ -84,6 +95,10 @@ pub struct MatchList {
     pub possible_siblings: Vec<MatchView>,
 }
 
+// A match holds no record: ids, numbers, a score, and levels and weights per
+// field (viewed under the grant, see `view`).
+impl Releasable for MatchList {}
+
 /// A match and every status it has had.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct MatchDetail {
@@ -92,6 +107,8 @@ pub struct MatchDetail {
     /// Oldest first: the matcher's proposals and re-openings, and every review.
     pub history: Vec<MatchReview>,
 }
+
+impl Releasable for MatchDetail {}
 
 /// A reviewer's decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, ToSchema)]
@@ -124,12 +141,30 @@ pub struct ReviewRequest {
     pub reason: Option<String>,
 }
 
-fn view(stored: StoredMatch) -> Result<MatchView, ApiError> {
-    let explanation = serde_json::from_str(&stored.explanation).map_err(|_| {
+/// The field group of a compared field, as the policy classifies the record
+/// fields it is compared from (`kinlink_policy::classify`): names, sex,
+/// birth, origin and languages are identity; separation and parents, family.
+/// A field not listed here belongs to no group and is never shown.
+fn field_group(field: &str) -> Option<FieldGroup> {
+    match field {
+        "given_name" | "family_name" | "sex" | "birth" | "country_of_origin" | "place_of_origin"
+        | "languages" => Some(FieldGroup::Identity),
+        "separation_place" | "separation_date" | "mother_name" | "father_name" => Some(FieldGroup::Family),
+        _ => None,
+    }
+}
+
+/// A stored match as `readable` may see it: the explanation keeps the
+/// fields of readable groups only.
+fn view(stored: StoredMatch, readable: FieldGroups) -> Result<MatchView, ApiError> {
+    let mut explanation: MatchExplanation = serde_json::from_str(&stored.explanation).map_err(|_| {
         // Position only: the explanation holds levels and weights, but stay safe.
         tracing::error!("a stored match explanation could not be read");
         ApiError::internal()
     })?;
+    explanation
+        .fields
+        .retain(|f| field_group(&f.field).is_some_and(|group| readable.contains(group)));
     Ok(MatchView {
         id: stored.id,
         version: stored.version,
@@ -159,7 +194,7 @@ fn view(stored: StoredMatch) -> Result<MatchView, ApiError> {
 }
 
 /// Everything but proposals that the matcher withdrew before anyone looked.
-fn list(stored: Vec<StoredMatch>) -> Result<MatchList, ApiError> {
+fn list(stored: Vec<StoredMatch>, readable: FieldGroups) -> Result<MatchList, ApiError> {
     let mut out = MatchList {
         candidates: Vec::new(),
         possible_siblings: Vec::new(),
@@ -168,7 +203,7 @@ fn list(stored: Vec<StoredMatch>) -> Result<MatchList, ApiError> {
         if m.status == MatchStatus::New && !m.proposed {
             continue;
         }
-        let m = view(m)?;
+        let m = view(m, readable)?;
         if m.sibling {
             out.possible_siblings.push(m);
         } else {
@@ -180,6 +215,62 @@ fn list(stored: Vec<StoredMatch>) -> Result<MatchList, ApiError> {
 
 fn no_match() -> ApiError {
     ApiError::not_found("no match with this id")
+}
+
+/// Whether the grant's scope covers the record `id` (a missing record is not covered).
+async fn covers(
+    state: &AppState,
+    auth: &Authorized,
+    kind: RecordKind,
+    id: RecordId,
+) -> Result<bool, ApiError> {
+    Ok(match state.store.get(kind, id).await? {
+        Some(raw) => auth.grant.covers(&context(&raw.meta)),
+        None => false,
+    })
+}
+
+/// Whether the grant's scope covers both records of a match.
+async fn in_scope(state: &AppState, auth: &Authorized, stored: &StoredMatch) -> Result<bool, ApiError> {
+    Ok(
+        covers(state, auth, RecordKind::TracingRequest, stored.request_id).await?
+            && covers(state, auth, RecordKind::ChildCase, stored.case_id).await?,
+    )
+}
+
+/// The matches among `stored` whose other record (`kind`) the grant also covers.
+async fn reachable(
+    state: &AppState,
+    auth: &Authorized,
+    stored: Vec<StoredMatch>,
+    kind: RecordKind,
+) -> Result<Vec<StoredMatch>, ApiError> {
+    let mut out = Vec::with_capacity(stored.len());
+    for m in stored {
+        let other = match kind {
+            RecordKind::ChildCase => m.case_id,
+            RecordKind::TracingRequest => m.request_id,
+        };
+        if covers(state, auth, kind, other).await? {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+/// The match `id` if the grant reaches it; 404 alike whether it does not
+/// exist or is out of scope.
+async fn find_match(state: &AppState, auth: &Authorized, id: MatchId) -> Result<StoredMatch, ApiError> {
+    let stored = state.store.get_match(id).await?.ok_or_else(no_match)?;
+    if !in_scope(state, auth, &stored).await? {
+        audit::refused(
+            state.store.as_ref(),
+            record_event(auth, *id.as_uuid(), Outcome::Refused("out_of_scope")),
+        )
+        .await;
+        return Err(no_match());
+    }
+    Ok(stored)
 }
 
 /// The `{match_id}` of a match route: a UUID.
@@ -212,11 +303,17 @@ impl<S: Send + Sync> FromRequestParts<S> for MatchKey {
     ))]
 async fn tracing_request_matches(
     State(state): State<AppState>,
+    auth: Authorized,
     RecordKey(key): RecordKey,
 ) -> Result<Json<MatchList>, ApiError> {
-    let request = find::<TracingRequest>(&Records::new(state.store.clone()), &key).await?;
+    let records = Records::new(state.store.clone());
+    let request = find::<TracingRequest>(state.store.as_ref(), &records, &auth, &key).await?;
     let stored = state.store.matches_for_request(request.meta.id).await?;
-    Ok(Json(list(stored)?))
+    let stored = reachable(&state, &auth, stored, RecordKind::ChildCase).await?;
+    let ids: Vec<_> = stored.iter().map(|m| *m.id.as_uuid()).collect();
+    let out = list(stored, auth.grant.readable())?;
+    audit_access(state.store.as_ref(), &auth, ids).await?;
+    Ok(release(out))
 }
 
 /// Matches of a case
@@ -233,17 +330,23 @@ async fn tracing_request_matches(
     ))]
 async fn case_matches(
     State(state): State<AppState>,
+    auth: Authorized,
     RecordKey(key): RecordKey,
 ) -> Result<Json<MatchList>, ApiError> {
-    let case = find::<ChildCase>(&Records::new(state.store.clone()), &key).await?;
+    let records = Records::new(state.store.clone());
+    let case = find::<ChildCase>(state.store.as_ref(), &records, &auth, &key).await?;
     let stored = state.store.matches_for_case(case.meta.id).await?;
-    Ok(Json(list(stored)?))
+    let stored = reachable(&state, &auth, stored, RecordKind::TracingRequest).await?;
+    let ids: Vec<_> = stored.iter().map(|m| *m.id.as_uuid()).collect();
+    let out = list(stored, auth.grant.readable())?;
+    audit_access(state.store.as_ref(), &auth, ids).await?;
+    Ok(release(out))
 }
 
-async fn detail(state: &AppState, stored: StoredMatch) -> Result<MatchDetail, ApiError> {
+async fn detail(state: &AppState, auth: &Authorized, stored: StoredMatch) -> Result<MatchDetail, ApiError> {
     let history = state.store.match_history(stored.id).await?;
     Ok(MatchDetail {
-        current: view(stored)?,
+        current: view(stored, auth.grant.readable())?,
         history,
     })
 }
@@ -260,10 +363,13 @@ async fn detail(state: &AppState, stored: StoredMatch) -> Result<MatchDetail, Ap
     ))]
 async fn get_match(
     State(state): State<AppState>,
+    auth: Authorized,
     MatchKey(id): MatchKey,
 ) -> Result<Json<MatchDetail>, ApiError> {
-    let stored = state.store.get_match(id).await?.ok_or_else(no_match)?;
-    Ok(Json(detail(&state, stored).await?))
+    let stored = find_match(&state, &auth, id).await?;
+    let out = detail(&state, &auth, stored).await?;
+    audit_access(state.store.as_ref(), &auth, [*id.as_uuid()]).await?;
+    Ok(release(out))
 }
 
 /// Review a match
@@ -288,6 +394,7 @@ async fn get_match(
     ))]
 async fn review_match(
     State(state): State<AppState>,
+    auth: Authorized,
     MatchKey(id): MatchKey,
     ApiJson(body): ApiJson<ReviewRequest>,
 ) -> Result<Json<MatchDetail>, ApiError> {
@@ -302,10 +409,12 @@ async fn review_match(
     }
     checker.finish().map_err(|e| ApiError::validation(e, ""))?;
     let decision = ReviewDecision { status, reason };
+    // The store appends the review's audit entries in its transaction.
+    let actor = auth.actor();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let current = state.store.get_match(id).await?.ok_or_else(no_match)?;
+        let current = find_match(&state, &auth, id).await?;
         if current.version != body.version {
             return Err(StoreError::Conflict {
                 expected: body.version,
@@ -320,14 +429,14 @@ async fn review_match(
         };
         match state
             .store
-            .review_match(id, body.version, decision, &actor(), &writes)
+            .review_match(id, body.version, decision, &actor, &writes)
             .await
         {
             Ok(reviewed) => {
                 if !writes.is_empty() {
                     state.matcher.notify();
                 }
-                return Ok(Json(detail(&state, reviewed).await?));
+                return Ok(release(detail(&state, &auth, reviewed).await?));
             }
             // The match or a record changed meanwhile: look again (a changed
             // match is then refused above with its version).

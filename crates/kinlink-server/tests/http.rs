@@ -10,7 +10,8 @@ use std::sync::Arc;
 use chrono::Utc;
 use common::{CASES, DownStore, KINDS, Kind, Server, TRACING_REQUESTS, error_paths};
 use kinlink_core::{ChildCase, RecordKind, Validated};
-use kinlink_store::{Actor, Records};
+use kinlink_policy::Role;
+use kinlink_store::Records;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -27,8 +28,10 @@ async fn lifecycle(kind: &Kind) {
     assert!(number.starts_with(kind.prefix), "{number}");
     assert_eq!(created.location.as_deref(), Some(format!("{c}/{id}").as_str()));
     assert_eq!(stored["version"], 1);
-    assert_eq!(stored["created_by"], "api");
-    assert_eq!(stored["updated_by"], "api");
+    // Written as the signed-in user (the token's owner), who sees every group.
+    assert_eq!(stored["created_by"], "tester");
+    assert_eq!(stored["updated_by"], "tester");
+    assert_eq!(stored["withheld"], json!([]));
     assert!(stored["created_at"].is_string() && stored["updated_at"].is_string());
     assert!(stored["external_id"].is_null());
     let record = &stored["record"];
@@ -96,7 +99,7 @@ async fn lifecycle(kind: &Kind) {
     assert_eq!(revisions.len(), 2);
     assert_eq!(revisions[0]["version"], 1);
     assert_eq!(revisions[1]["version"], 2);
-    assert_eq!(revisions[0]["changed_by"], "api");
+    assert_eq!(revisions[0]["changed_by"], "tester");
     assert_eq!(revisions[0]["record"], stored["record"]);
     assert_eq!(revisions[1]["record"], v2["record"]);
     assert_eq!(
@@ -108,9 +111,18 @@ async fn lifecycle(kind: &Kind) {
         StatusCode::NOT_FOUND
     );
 
-    // Export: CSV in the interchange format, and JSON Lines.
+    // Export: CSV in the interchange format, and JSON Lines. A supervisor
+    // exports cases; only a data protection officer exports tracing requests.
+    let exporter = if kind.prefix == "TR-" {
+        server
+            .client_for("dpo", &[Role::DataProtectionOfficer], "data_protection_review")
+            .await
+    } else {
+        server.http.clone()
+    };
+    let export = |path: String| server.send(exporter.get(server.url(&path)));
     for path in [format!("{c}/export"), format!("{c}/export?format=csv")] {
-        let csv = server.get(&path).await;
+        let csv = export(path).await;
         assert_eq!(csv.status, StatusCode::OK, "{}", csv.text);
         assert_eq!(csv.content_type, "text/csv; charset=utf-8");
         let mut lines = csv.text.lines();
@@ -125,7 +137,7 @@ async fn lifecycle(kind: &Kind) {
         assert!(row.contains("1392-05-10,solar_hijri"), "{row}");
         assert_eq!(lines.next(), None);
     }
-    let jsonl = server.get(&format!("{c}/export?format=jsonl")).await;
+    let jsonl = export(format!("{c}/export?format=jsonl")).await;
     assert_eq!(jsonl.status, StatusCode::OK);
     assert_eq!(jsonl.content_type, "application/x-ndjson");
     let lines: Vec<Value> = jsonl
@@ -134,7 +146,7 @@ async fn lifecycle(kind: &Kind) {
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect();
     assert_eq!(lines, vec![v2]);
-    let bad_format = server.get(&format!("{c}/export?format=xlsx")).await;
+    let bad_format = export(format!("{c}/export?format=xlsx")).await;
     assert_eq!(bad_format.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad_format.json()["error"], "invalid_query");
     assert!(
@@ -429,7 +441,7 @@ async fn exports_page_through_more_records_than_one_page() {
         })
         .collect();
     let outcome = Records::<ChildCase>::new(store.clone())
-        .import(&items, &Actor::new("test"))
+        .import(&items, &server.actor())
         .await
         .expect("import");
     assert_eq!(outcome.created, 2345);
@@ -506,6 +518,11 @@ async fn openapi_documents_every_route_and_every_route_is_served() {
         "GET /healthz".to_owned(),
         "GET /readyz".to_owned(),
         "GET /api/v1/openapi.json".to_owned(),
+        "POST /api/v1/session".to_owned(),
+        "GET /api/v1/session".to_owned(),
+        "DELETE /api/v1/session".to_owned(),
+        "POST /api/v1/session/totp".to_owned(),
+        "POST /api/v1/session/totp/confirm".to_owned(),
     ]);
     for c in ["/api/v1/cases", "/api/v1/tracing-requests"] {
         for op in [

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{Reply, Server};
+use common::{Reply, Server, add_user, client};
+use kinlink_policy::{AgencyType, Role};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -389,16 +390,15 @@ async fn a_server_matches_records_written_through_another_on_the_same_database()
     // Two stores on one file behave as two processes: each has its own
     // connections and its own matcher, and they share only the database.
     let dir = tempfile::TempDir::new().expect("temp dir");
+    // Accounts are in the same database: the two servers' users are of one
+    // agency and team, and each sees what the other's user wrote.
     let open = async || {
-        let store: std::sync::Arc<dyn kinlink_store::Store> = std::sync::Arc::new(
-            kinlink_store::SqliteStore::open(dir.path())
-                .await
-                .expect("open store"),
-        );
-        store
+        kinlink_store::SqliteStore::open(dir.path())
+            .await
+            .expect("open store")
     };
-    let first = Server::start_with(open().await).await;
-    let second = Server::start_with(open().await).await;
+    let first = Server::start_shared(open().await, "first").await;
+    let second = Server::start_shared(open().await, "second").await;
     let case = id(&create(&first, "/api/v1/cases", &registered_boy()).await);
     // The second server's index learns of the case from the change feed:
     // the request written through it is matched to it.
@@ -414,4 +414,97 @@ async fn a_server_matches_records_written_through_another_on_the_same_database()
     assert_eq!(candidates(&list)[0]["version"], 1);
     first.stop().await;
     second.stop().await;
+}
+
+/// The compared fields a match's explanation shows.
+fn explained(m: &Value) -> Vec<String> {
+    m["explanation"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["field"].as_str().expect("field").to_owned())
+        .collect()
+}
+
+/// Matches are reached under the policy like the records they link: a
+/// purpose that withholds the family group sees no family field in an
+/// explanation (levels and weights, never values, but still about the
+/// family), and a caller whose scope does not cover the records gets
+/// nothing, not even a review.
+#[tokio::test]
+async fn matches_show_only_what_the_caller_may_see() {
+    let (server, _) = Server::start().await;
+    let (case, request, found) = matched_pair(&server).await;
+    let match_id = found["id"].as_str().expect("id").to_owned();
+    let family = [
+        "mother_name",
+        "father_name",
+        "separation_place",
+        "separation_date",
+    ];
+    assert!(explained(&found).iter().any(|f| f == "mother_name"), "{found}");
+    assert!(!found.to_string().contains("Maryam"), "{found}");
+
+    // A caseworker of the same team, referring to a service: identity yes, family no.
+    let referral = server
+        .client_for("referrer", &[Role::Caseworker], "service_referral")
+        .await;
+    let lists = [
+        format!("/api/v1/tracing-requests/{request}/matches"),
+        format!("/api/v1/cases/{case}/matches"),
+    ];
+    for path in &lists {
+        let reply = server.send(referral.get(server.url(path))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
+        let list = reply.json();
+        let seen = candidates(&list).first().unwrap_or_else(|| panic!("{list}"));
+        let fields = explained(seen);
+        assert!(fields.iter().any(|f| f == "given_name"), "{seen}");
+        assert!(!fields.iter().any(|f| family.contains(&f.as_str())), "{seen}");
+    }
+    let one = server
+        .send(referral.get(server.url(&format!("/api/v1/matches/{match_id}"))))
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    assert!(
+        !explained(&one.json())
+            .iter()
+            .any(|f| family.contains(&f.as_str())),
+        "{}",
+        one.text
+    );
+
+    // A supervisor of another agency: the records are outside their scope.
+    let other = add_user(
+        &server.accounts,
+        "elsewhere",
+        ("Another Authority", AgencyType::ChildProtectionAuthority),
+        &[Role::Supervisor],
+    )
+    .await;
+    let outsider = client(Some(&other.token), Some("case_management"));
+    let one = format!("/api/v1/matches/{match_id}");
+    for path in lists.iter().chain([&one]) {
+        let reply = server.send(outsider.get(server.url(path))).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}: {}", reply.text);
+        assert!(
+            !reply.text.contains(&match_id) && !reply.text.contains("KL-"),
+            "{}",
+            reply.text
+        );
+    }
+    let refused = server
+        .send(
+            outsider
+                .post(server.url(&format!("/api/v1/matches/{match_id}/review")))
+                .json(&json!({"version": 1, "status": "rejected", "reason": "not him"})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "{}", refused.text);
+    let unchanged = server.get(&one).await.json();
+    assert_eq!(
+        (unchanged["status"].as_str(), unchanged["version"].as_i64()),
+        (Some("new"), Some(1))
+    );
+    server.stop().await;
 }

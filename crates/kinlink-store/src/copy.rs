@@ -6,7 +6,7 @@
 //! their types and its primary key, in an order that respects foreign keys.
 //! Everything else (reading in keyset pages, multi-row inserts, the digest,
 //! the checks) works from that list, so a table that a later migration adds
-//! (match proposals, audit entries, encryption keys) is copied and verified
+//! (match proposals, accounts, audit entries) is copied and verified
 //! by adding one entry. A check that only makes sense for one table, such as
 //! an audit chain's links, belongs in [`verify`] beside the version counts.
 //!
@@ -46,7 +46,7 @@ use crate::sql::{Dialect, SqlStore, SqlValue};
 /// How a column is read, written and digested.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColumnType {
-    /// A record id (text on SQLite, uuid on PostgreSQL).
+    /// A record id, or any UUID stored like one (text on SQLite, uuid on PostgreSQL).
     Id,
     Text,
     /// A record id that may be NULL.
@@ -60,6 +60,10 @@ pub enum ColumnType {
     OptionalTimestamp,
     Double,
     Bool,
+    /// A big integer that may be NULL.
+    OptionalBigInt,
+    /// Bytes that may be NULL (BLOB on SQLite, BYTEA on PostgreSQL).
+    OptionalBytes,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -103,7 +107,8 @@ impl Table {
 }
 
 use ColumnType::{
-    BigInt, Bool, Double, Id, Int, OptionalId, OptionalText, OptionalTimestamp, Text, Timestamp,
+    BigInt, Bool, Double, Id, Int, OptionalBigInt, OptionalBytes, OptionalId, OptionalText,
+    OptionalTimestamp, Text, Timestamp,
 };
 
 /// Every table of a deployment, parents before children. A migration that
@@ -124,6 +129,10 @@ pub const TABLES: &[Table] = &[
             column("updated_by", Text),
             column("body", Text),
             column("change_seq", BigInt),
+            // 0003: who the record belongs to.
+            column("owner_user", OptionalId),
+            column("owner_agency", OptionalId),
+            column("owner_team", OptionalId),
         ],
         key: 1,
         kind: TableKind::Data,
@@ -196,6 +205,91 @@ pub const TABLES: &[Table] = &[
         key: 2,
         kind: TableKind::Data,
     },
+    // 0003: accounts. Secrets are copied as stored: hashes, and TOTP secrets
+    // sealed under the deployment's master key (which stays outside both databases).
+    Table {
+        name: "agencies",
+        columns: &[
+            column("id", Id),
+            column("name", Text),
+            column("kind", Text),
+            column("immigration_enforcement", Bool),
+            column("created_at", Timestamp),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "teams",
+        columns: &[
+            column("id", Id),
+            column("agency_id", Id),
+            column("name", Text),
+            column("created_at", Timestamp),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "users",
+        columns: &[
+            column("id", Id),
+            column("username", Text),
+            column("agency_id", Id),
+            column("password_hash", Text),
+            column("totp_wrapped_key", OptionalBytes),
+            column("totp_sealed_secret", OptionalBytes),
+            column("totp_confirmed", Bool),
+            column("totp_last_step", OptionalBigInt),
+            column("disabled", Bool),
+            column("failed_sign_ins", BigInt),
+            column("locked_until", OptionalTimestamp),
+            column("created_at", Timestamp),
+            column("updated_at", Timestamp),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "user_teams",
+        columns: &[column("user_id", Id), column("team_id", Id)],
+        key: 2,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "user_roles",
+        columns: &[column("user_id", Id), column("role", Text)],
+        key: 2,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "sessions",
+        columns: &[
+            column("hash", Text),
+            column("user_id", Id),
+            column("created_at", Timestamp),
+            column("last_seen_at", Timestamp),
+            column("expires_at", Timestamp),
+            column("totp_pending", Bool),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "api_tokens",
+        columns: &[
+            column("prefix", Text),
+            column("secret_hash", Text),
+            column("user_id", Id),
+            column("name", Text),
+            column("scopes", Text),
+            column("created_at", Timestamp),
+            column("expires_at", OptionalTimestamp),
+            column("revoked_at", OptionalTimestamp),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
     Table {
         name: "audit_entries",
         columns: &[
@@ -243,6 +337,7 @@ pub enum Value {
     Timestamp(DateTime<Utc>),
     Double(f64),
     Bool(bool),
+    Bytes(Vec<u8>),
 }
 
 type Rows = Vec<Vec<Value>>;
@@ -530,6 +625,11 @@ fn digest_row(digest: &mut Sha256, table: &Table, row: &[Value]) {
             Value::Bool(b) => {
                 digest.update([8, u8::from(*b)]);
             }
+            Value::Bytes(bytes) => {
+                digest.update([9]);
+                digest.update((bytes.len() as u64).to_le_bytes());
+                digest.update(bytes);
+            }
         }
     }
 }
@@ -589,11 +689,14 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB>,
     for<'q> Option<DB::Id>: Encode<'q, DB>,
     for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
     f64: SqlValue<DB>,
     bool: SqlValue<DB>,
+    Vec<u8>: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
@@ -627,11 +730,14 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB>,
     for<'q> Option<DB::Id>: Encode<'q, DB>,
     for<'q> Option<DateTime<Utc>>: Encode<'q, DB>,
+    for<'q> Option<i64>: Encode<'q, DB>,
+    for<'q> Option<Vec<u8>>: Encode<'q, DB>,
     String: SqlValue<DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
     f64: SqlValue<DB>,
     bool: SqlValue<DB>,
+    Vec<u8>: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
     usize: ColumnIndex<DB::Row>,
@@ -759,10 +865,13 @@ where
     for<'a> Option<&'a str>: Encode<'a, DB>,
     for<'a> Option<DB::Id>: Encode<'a, DB>,
     for<'a> Option<DateTime<Utc>>: Encode<'a, DB>,
+    for<'a> Option<i64>: Encode<'a, DB>,
+    for<'a> Option<Vec<u8>>: Encode<'a, DB>,
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
     f64: SqlValue<DB>,
     bool: SqlValue<DB>,
+    Vec<u8>: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
 {
     match value {
@@ -771,6 +880,8 @@ where
         Value::Null => match ty {
             OptionalId => values.bind(None::<DB::Id>),
             OptionalTimestamp => values.bind(None::<DateTime<Utc>>),
+            OptionalBigInt => values.bind(None::<i64>),
+            OptionalBytes => values.bind(None::<Vec<u8>>),
             _ => values.bind(None::<&str>),
         },
         Value::BigInt(n) => values.bind(*n),
@@ -778,6 +889,7 @@ where
         Value::Timestamp(t) => values.bind(*t),
         Value::Double(x) => values.bind(*x),
         Value::Bool(b) => values.bind(*b),
+        Value::Bytes(bytes) => values.bind(bytes.clone()),
     };
 }
 
@@ -789,6 +901,7 @@ where
     i32: SqlValue<DB>,
     f64: SqlValue<DB>,
     bool: SqlValue<DB>,
+    Vec<u8>: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -811,5 +924,11 @@ where
             .map_or(Value::Null, Value::Timestamp),
         Double => Value::Double(row.try_get(i)?),
         Bool => Value::Bool(row.try_get(i)?),
+        OptionalBigInt => row
+            .try_get::<Option<i64>, _>(i)?
+            .map_or(Value::Null, Value::BigInt),
+        OptionalBytes => row
+            .try_get::<Option<Vec<u8>>, _>(i)?
+            .map_or(Value::Null, Value::Bytes),
     })
 }

@@ -15,6 +15,13 @@ pub enum StoreError {
     DuplicateProposal { index: usize },
     #[error("a stored record could not be read (record {id}): {reason}")]
     Corrupt { id: String, reason: String },
+    /// A name that must be unique (an agency, a team in its agency, a user
+    /// name) is taken. The name is not repeated.
+    #[error("{what} with this name already exists")]
+    Duplicate { what: &'static str },
+    /// An account, agency, team or token that an operation names does not exist.
+    #[error("no such {what}")]
+    NoSuch { what: &'static str },
     #[error("could not serialise the record: {0}")]
     Serialise(#[from] serde_json::Error),
     #[error("database error: {0}")]

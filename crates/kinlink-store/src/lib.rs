@@ -20,6 +20,8 @@
 //! SQL is plain (no ORM): sqlx with runtime-checked queries, so the build
 //! needs no database and the SQL stays visible and reviewable.
 
+mod accounts;
+mod accounts_sql;
 pub mod audit;
 mod audit_sql;
 mod batch;
@@ -33,6 +35,9 @@ mod sql;
 mod sqlite;
 mod types;
 
+pub use accounts::{
+    AccountStore, AgencyRecord, NewUser, SessionRecord, StoredTotp, TeamRecord, TokenRecord, UserRecord,
+};
 pub use error::StoreError;
 pub use matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
@@ -42,7 +47,7 @@ pub use postgres::{PgOptions, PgStore};
 pub use records::{ImportItem, ImportOutcome, Records};
 pub use sql::{Dialect, SqlStore, SqlValue};
 pub use sqlite::{DATABASE_FILE, SqliteOptions, SqliteStore};
-pub use types::{Actor, RawRecord, RawRevision, RecordMeta, Revision, StoredRecord};
+pub use types::{Actor, Ownership, RawRecord, RawRevision, RecordMeta, Revision, StoredRecord, Visibility};
 
 pub use audit::StoredCheckpoint;
 
@@ -91,6 +96,16 @@ pub trait Store: MatchStore + Send + Sync + 'static {
         kind: RecordKind,
         after: Option<RecordId>,
         limit: u32,
+    ) -> Result<Vec<RawRecord>, StoreError>;
+
+    /// [`Store::list`] limited to the records `visibility` reaches (`None`:
+    /// every record), filtered in the query so that a page is full.
+    async fn list_visible(
+        &self,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+        visibility: Option<&Visibility>,
     ) -> Result<Vec<RawRecord>, StoreError>;
 
     async fn count(&self, kind: RecordKind) -> Result<u64, StoreError>;

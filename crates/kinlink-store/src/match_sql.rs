@@ -94,6 +94,7 @@ where
     f64: SqlValue<DB>,
     bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
+    Option<DB::Id>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
 {
     fn match_from_row(row: &DB::Row) -> Result<StoredMatch, StoreError> {
@@ -289,6 +290,7 @@ where
     f64: SqlValue<DB>,
     bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
+    Option<DB::Id>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
 {
     async fn propose_matches(

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use kinlink_core::{Record, RecordId, RecordNumber, Validated};
 
-use crate::types::{Actor, RawRecord, RawRevision, Revision, StoredRecord};
+use crate::types::{Actor, RawRecord, RawRevision, Revision, StoredRecord, Visibility};
 use crate::{Store, StoreError};
 
 /// One item of an import: the id the record has in the source file, and the record.
@@ -95,6 +95,21 @@ impl<T: Record> Records<T> {
     ) -> Result<Vec<StoredRecord<T>>, StoreError> {
         self.store
             .list(T::KIND, after, limit)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
+
+    /// [`Records::list`] limited to what `visibility` reaches (`None`: everything).
+    pub async fn list_visible(
+        &self,
+        after: Option<RecordId>,
+        limit: u32,
+        visibility: Option<&Visibility>,
+    ) -> Result<Vec<StoredRecord<T>>, StoreError> {
+        self.store
+            .list_visible(T::KIND, after, limit, visibility)
             .await?
             .into_iter()
             .map(decode)

@@ -38,7 +38,7 @@ use uuid::Uuid;
 use crate::audit::{StoredCheckpoint, write_event};
 use crate::batch::Batch;
 use crate::records::{ImportItem, ImportOutcome};
-use crate::types::{Actor, RawRecord, RawRevision, RecordMeta};
+use crate::types::{Actor, Ownership, RawRecord, RawRevision, RecordMeta, Visibility};
 use crate::{Store, StoreError};
 
 /// External ids looked up per statement.
@@ -46,11 +46,12 @@ const LOOKUP_CHUNK: usize = 500;
 /// An import that creates or updates at least this many records refreshes
 /// the planner's statistics ([`Dialect::ANALYZE_AFTER_IMPORT`]).
 const ANALYZE_AFTER_ROWS: u64 = 1_000;
-/// Rows per multi-row INSERT: 10 parameters each stays far below the limits
+/// Rows per multi-row INSERT: 14 parameters each stays far below the limits
 /// on bound parameters (SQLite 32,766; PostgreSQL 65,535).
 const INSERT_CHUNK: usize = 500;
 
-const META_COLUMNS: &str = "id, number, version, created_at, created_by, updated_at, updated_by, external_id";
+const META_COLUMNS: &str = "id, number, version, created_at, created_by, updated_at, updated_by, external_id, \
+                            owner_user, owner_agency, owner_team";
 
 mod sealed {
     pub trait Sealed {}
@@ -80,6 +81,14 @@ pub trait Dialect: Database + sealed::Sealed {
     const FOR_UPDATE: &'static str;
     fn id_to_db(id: RecordId) -> Self::Id;
     fn id_from_db(id: Self::Id) -> Result<RecordId, StoreError>;
+
+    /// Any UUID (an agency, a user), stored like a record id.
+    fn uuid_to_db(id: Uuid) -> Self::Id {
+        Self::id_to_db(RecordId::from_uuid(id))
+    }
+    fn uuid_from_db(id: Self::Id) -> Result<Uuid, StoreError> {
+        Self::id_from_db(id).map(|id| *id.as_uuid())
+    }
 }
 
 /// Encoded as a parameter and decoded from a column by the database `DB`.
@@ -140,6 +149,7 @@ where
     i64: SqlValue<DB>,
     i32: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
+    Option<DB::Id>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
 {
     /// The schema version: the last migration applied.
@@ -181,6 +191,21 @@ where
             updated_at: row.try_get("updated_at")?,
             updated_by: row.try_get("updated_by")?,
             external_id: row.try_get("external_id")?,
+            owner: Self::owner_from_row(row)?,
+        })
+    }
+
+    fn owner_from_row(row: &DB::Row) -> Result<Option<Ownership>, StoreError> {
+        let user: Option<DB::Id> = row.try_get("owner_user")?;
+        let agency: Option<DB::Id> = row.try_get("owner_agency")?;
+        let team: Option<DB::Id> = row.try_get("owner_team")?;
+        Ok(match (user, agency) {
+            (Some(user), Some(agency)) => Some(Ownership {
+                user: DB::uuid_from_db(user)?,
+                agency: DB::uuid_from_db(agency)?,
+                team: team.map(DB::uuid_from_db).transpose()?,
+            }),
+            _ => None,
         })
     }
 
@@ -226,8 +251,9 @@ where
     ) -> Result<RecordMeta, StoreError> {
         let id = RecordId::from_uuid(Uuid::now_v7());
         sqlx::query(
-            "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, change_seq) \
-             VALUES ($1, $2, $3, $4, 1, $5, $6, $5, $6, $7, $8)",
+            "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, \
+             change_seq, owner_user, owner_agency, owner_team) \
+             VALUES ($1, $2, $3, $4, 1, $5, $6, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(DB::id_to_db(id))
         .bind(kind.as_str())
@@ -237,6 +263,9 @@ where
         .bind(actor.as_str())
         .bind(body)
         .bind(change)
+        .bind(actor.owner().map(|o| DB::uuid_to_db(o.user)))
+        .bind(actor.owner().map(|o| DB::uuid_to_db(o.agency)))
+        .bind(actor.owner().and_then(|o| o.team).map(DB::uuid_to_db))
         .execute(&mut *conn)
         .await?;
         Self::insert_revision(conn, id, 1, now, actor, body).await?;
@@ -249,6 +278,7 @@ where
             updated_at: now,
             updated_by: actor.as_str().to_owned(),
             external_id: external_id.map(str::to_owned),
+            owner: actor.owner().copied(),
         })
     }
 
@@ -375,7 +405,8 @@ where
                 })
                 .collect();
             let mut insert = Batch::<DB>::new(
-                "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, change_seq) VALUES ",
+                "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, \
+                 change_seq, owner_user, owner_agency, owner_team) VALUES ",
             );
             let mut revisions = Batch::<DB>::new(
                 "INSERT INTO record_revisions (record_id, version, changed_at, changed_by, body) VALUES ",
@@ -392,7 +423,10 @@ where
                         .bind(now)
                         .bind(actor.as_str())
                         .bind(item.body.as_str())
-                        .bind(change);
+                        .bind(change)
+                        .bind(actor.owner().map(|o| DB::uuid_to_db(o.user)))
+                        .bind(actor.owner().map(|o| DB::uuid_to_db(o.agency)))
+                        .bind(actor.owner().and_then(|o| o.team).map(DB::uuid_to_db));
                 });
                 revisions.group(|row| {
                     row.bind(id)
@@ -429,6 +463,7 @@ where
     f64: SqlValue<DB>,
     bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
+    Option<DB::Id>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
 {
     async fn insert(
@@ -518,6 +553,58 @@ where
         .iter()
         .map(Self::record_from_row)
         .collect()
+    }
+
+    async fn list_visible(
+        &self,
+        kind: RecordKind,
+        after: Option<RecordId>,
+        limit: u32,
+        visibility: Option<&Visibility>,
+    ) -> Result<Vec<RawRecord>, StoreError> {
+        let Some(visibility) = visibility else {
+            return self.list(kind, after, limit).await;
+        };
+        let after = after.unwrap_or(RecordId::from_uuid(Uuid::nil()));
+        // Numbered placeholders work on both backends; the team list is the
+        // only variable part, and holds ids, never text from a request.
+        let mut condition = String::from("owner_user = $3");
+        let mut next = 4;
+        if visibility.agency.is_some() {
+            condition.push_str(&format!(" OR (owner_agency = ${next}"));
+            next += 1;
+            if let Some(teams) = &visibility.teams {
+                let placeholders: Vec<String> = (0..teams.len()).map(|i| format!("${}", next + i)).collect();
+                if placeholders.is_empty() {
+                    condition.push_str(" AND FALSE");
+                } else {
+                    condition.push_str(&format!(" AND owner_team IN ({})", placeholders.join(", ")));
+                }
+                next += teams.len();
+            }
+            condition.push(')');
+        }
+        let sql = format!(
+            "SELECT {META_COLUMNS}, body FROM records WHERE kind = $1 AND id > $2 AND ({condition}) \
+             ORDER BY id LIMIT ${next}"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(kind.as_str())
+            .bind(DB::id_to_db(after))
+            .bind(DB::uuid_to_db(visibility.owner));
+        if let Some(agency) = visibility.agency {
+            query = query.bind(DB::uuid_to_db(agency));
+            for team in visibility.teams.iter().flatten() {
+                query = query.bind(DB::uuid_to_db(*team));
+            }
+        }
+        query
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(Self::record_from_row)
+            .collect()
     }
 
     async fn count(&self, kind: RecordKind) -> Result<u64, StoreError> {

@@ -5,10 +5,12 @@ use kinlink_policy::{Purpose, Via};
 use serde::Serialize;
 use uuid::Uuid;
 
-/// Who makes a change, and why. The name (`api`, `cli:amina`, later the
-/// account's) is recorded in every revision; name, account, agency and
-/// purpose go into the audit entry the store appends with every write.
-/// Carried with each call rather than added to every method of [`crate::Store`].
+/// Who makes a change, and why. The name (the user name of a signed-in
+/// user, `cli:amina` for the command line) is recorded in every revision;
+/// name, account, agency, how they signed in and purpose go into the audit
+/// entry the store appends with every write. For a user of an agency, the
+/// [`Ownership`] a record they create is given. Carried with each call
+/// rather than added to every method of [`crate::Store`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
     name: String,
@@ -16,10 +18,13 @@ pub struct Actor {
     agency: Option<Uuid>,
     via: Option<Via>,
     purpose: Option<Purpose>,
+    owner: Option<Ownership>,
 }
 
 impl Actor {
-    /// An actor known by name only, with no declared purpose.
+    /// An actor known by name only, with no declared purpose, whose new
+    /// records belong to no one in particular (reached only by
+    /// deployment-wide roles).
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -27,6 +32,15 @@ impl Actor {
             agency: None,
             via: None,
             purpose: None,
+            owner: None,
+        }
+    }
+
+    /// An actor whose new records belong to `owner`.
+    pub fn owned(name: impl Into<String>, owner: Ownership) -> Self {
+        Self {
+            owner: Some(owner),
+            ..Self::new(name)
         }
     }
 
@@ -63,6 +77,34 @@ impl Actor {
             name: Some(ActorName::lossy(&self.name)),
         }
     }
+
+    pub fn owner(&self) -> Option<&Ownership> {
+        self.owner.as_ref()
+    }
+}
+
+/// Who a record belongs to, fixed when it is created: the user who created
+/// it and their agency and team at the time. The policy's scope checks
+/// (own, team, agency, deployment) are made against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Ownership {
+    pub user: Uuid,
+    pub agency: Uuid,
+    pub team: Option<Uuid>,
+}
+
+/// Which records a listing may return, in the query itself. `None` where a
+/// `Visibility` is optional means the whole deployment.
+///
+/// A record is visible when `owner` created it, or when `agency` is given,
+/// the record belongs to that agency and, if `teams` is given, to one of
+/// those teams. This is the policy's scope: own (`agency: None`),
+/// team (`agency` and `teams`), agency (`agency` only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Visibility {
+    pub owner: Uuid,
+    pub agency: Option<Uuid>,
+    pub teams: Option<Vec<Uuid>>,
 }
 
 /// Everything the store knows about a record besides its body.
@@ -77,6 +119,10 @@ pub struct RecordMeta {
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
     pub external_id: Option<String>,
+    /// Who the record belongs to; `None` for records written without one.
+    /// Not part of the API's record shape: the policy reads it.
+    #[serde(skip)]
+    pub owner: Option<Ownership>,
 }
 
 /// A record as stored: metadata and the JSON body.

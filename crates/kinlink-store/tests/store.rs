@@ -7,19 +7,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, SubsecRound, Utc};
 use kinlink_audit::{ActorName, AuditEvent, EventKind, Outcome, ReasonCode, RecordRef, Tamper};
 use kinlink_core::{
     Calendar, CalendarDate, ChildCase, ChildIdentity, Inquirer, PartialDate, PersonName, RecordId,
     RecordKind, RecordNumber, Relation, TracingRequest, TracingStatus, Validated, WrittenName,
 };
-use kinlink_policy::{FieldGroups, Purpose, Resource};
+use kinlink_policy::{AgencyType, FieldGroups, Purpose, Resource, Role};
 use kinlink_store::audit::{all_entries, checkpoint_if_due, verify_audit};
 use kinlink_store::{
-    Actor, ChangeCursor, ImportItem, MatchId, MatchLabel, MatchStatus, PgOptions, PgStore, ProposedMatch,
-    RecordWrite, Records, ReviewDecision, SqliteStore, Store, StoreError,
+    AccountStore, Actor, ChangeCursor, ImportItem, MatchId, MatchLabel, MatchStatus, NewUser, Ownership,
+    PgOptions, PgStore, ProposedMatch, RecordWrite, Records, ReviewDecision, SessionRecord, SqliteStore,
+    Store, StoreError, StoredTotp, TokenRecord, Visibility,
 };
 use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
+use uuid::Uuid;
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()
@@ -86,6 +88,12 @@ async fn sqlite() -> (tempfile::TempDir, Arc<dyn Store>) {
     (dir, Arc::new(store))
 }
 
+async fn sqlite_accounts() -> (tempfile::TempDir, Arc<dyn Store>, Arc<dyn AccountStore>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path()).await.expect("opens");
+    (dir, Arc::new(store.clone()), Arc::new(store))
+}
+
 /// The test server when `KINLINK_TEST_POSTGRES_URL` is not set.
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -119,6 +127,11 @@ impl TestDatabase {
 
     async fn connect(&self) -> Arc<dyn Store> {
         Arc::new(self.connect_pg().await)
+    }
+
+    async fn connect_accounts(&self) -> (Arc<dyn Store>, Arc<dyn AccountStore>) {
+        let store = self.connect_pg().await;
+        (Arc::new(store.clone()), Arc::new(store))
     }
 
     async fn connect_pg(&self) -> PgStore {
@@ -220,6 +233,44 @@ macro_rules! contract {
         }
     };
 }
+
+/// Runs one accounts contract test against every backend.
+macro_rules! account_contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_accounts {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (_dir, store, accounts) = super::sqlite_accounts().await;
+                    super::$name(store, accounts).await;
+                }
+            )*
+        }
+        mod postgres_accounts {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(database) = super::TestDatabase::create().await else {
+                        return;
+                    };
+                    let (store, accounts) = database.connect_accounts().await;
+                    super::$name(store, accounts).await;
+                }
+            )*
+        }
+    };
+}
+
+account_contract!(
+    agencies_teams_and_users_round_trip,
+    names_are_unique,
+    account_changes_end_sessions,
+    a_totp_step_is_accepted_once,
+    sign_in_failures_lock_and_success_clears,
+    sessions_are_stored_touched_completed_and_expired,
+    tokens_are_found_by_prefix_and_revoked_once,
+    listings_are_filtered_by_owner_agency_and_team,
+);
 
 contract!(
     creates_and_reads_with_numbers,
@@ -949,6 +1000,471 @@ async fn postgres_connection_errors_do_not_repeat_the_password() {
     assert!(!message.contains("s3cret"), "{message}");
 }
 
+// ---- Accounts -------------------------------------------------------------
+
+/// A synthetic Argon2id PHC string: the store treats it as opaque text.
+const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+
+async fn agency_and_user(accounts: &Arc<dyn AccountStore>, name: &str, roles: &[Role]) -> (Uuid, Uuid, Uuid) {
+    let agency = accounts
+        .create_agency(&format!("{name} agency"), AgencyType::Ngo, false)
+        .await
+        .expect("agency");
+    let team = accounts.create_team(agency.id, "Reception").await.expect("team");
+    let user = accounts
+        .create_user(&NewUser {
+            username: name.to_owned(),
+            agency_id: agency.id,
+            teams: vec![team.id],
+            roles: roles.to_vec(),
+            password_hash: HASH.to_owned(),
+        })
+        .await
+        .expect("user");
+    (agency.id, team.id, user.id)
+}
+
+fn session(user_id: Uuid, hash: &str) -> SessionRecord {
+    let now = Utc::now().trunc_subsecs(6);
+    SessionRecord {
+        hash: hash.to_owned(),
+        user_id,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + chrono::Duration::hours(12),
+        totp_pending: false,
+    }
+}
+
+async fn agencies_teams_and_users_round_trip(_: Arc<dyn Store>, accounts: Arc<dyn AccountStore>) {
+    let border = accounts
+        .create_agency("Border Office", AgencyType::ImmigrationAuthority, false)
+        .await
+        .expect("agency");
+    let ngo = accounts
+        .create_agency("Child Rights NGO", AgencyType::Ngo, true)
+        .await
+        .expect("agency");
+    assert_eq!(accounts.agency(ngo.id).await.expect("reads"), Some(ngo.clone()));
+    assert_eq!(
+        accounts.agency_by_name("Border Office").await.expect("reads"),
+        Some(border.clone())
+    );
+    assert_eq!(accounts.agency_by_name("Nobody").await.expect("reads"), None);
+    let names: Vec<String> = accounts
+        .agencies()
+        .await
+        .expect("lists")
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(names, ["Border Office", "Child Rights NGO"]);
+    assert!(
+        accounts
+            .agency(ngo.id)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .immigration_enforcement
+    );
+
+    let north = accounts.create_team(ngo.id, "North").await.expect("team");
+    let south = accounts.create_team(ngo.id, "South").await.expect("team");
+    assert_eq!(
+        accounts.team_by_name(ngo.id, "South").await.expect("reads"),
+        Some(south.clone())
+    );
+    assert_eq!(
+        accounts.team_by_name(border.id, "South").await.expect("reads"),
+        None
+    );
+    assert_eq!(accounts.teams().await.expect("lists").len(), 2);
+
+    let user = accounts
+        .create_user(&NewUser {
+            username: "caseworker1".into(),
+            agency_id: ngo.id,
+            teams: vec![south.id, north.id],
+            roles: vec![Role::Supervisor, Role::Caseworker, Role::Caseworker],
+            password_hash: HASH.into(),
+        })
+        .await
+        .expect("user");
+    assert_eq!(
+        user.roles,
+        [Role::Caseworker, Role::Supervisor],
+        "sorted, once each"
+    );
+    let read = accounts.user(user.id).await.expect("reads").expect("exists");
+    assert_eq!(read, user);
+    assert_eq!(
+        accounts.user_by_name("caseworker1").await.expect("reads"),
+        Some(user.clone())
+    );
+    assert_eq!(accounts.user_by_name("caseworker2").await.expect("reads"), None);
+    assert!(!read.disabled && read.totp.is_none() && read.failed_sign_ins == 0);
+
+    accounts
+        .set_roles(user.id, &[Role::TracingOfficer])
+        .await
+        .expect("roles");
+    accounts.set_disabled(user.id, true).await.expect("disable");
+    accounts
+        .set_password_hash(user.id, "$argon2id$other")
+        .await
+        .expect("password");
+    let read = accounts.user(user.id).await.expect("reads").expect("exists");
+    assert_eq!(read.roles, [Role::TracingOfficer]);
+    assert!(read.disabled);
+    assert_eq!(read.password_hash, "$argon2id$other");
+    accounts.set_disabled(user.id, false).await.expect("enable");
+    assert!(
+        !accounts
+            .user(user.id)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .disabled
+    );
+    assert_eq!(accounts.users().await.expect("lists").len(), 1);
+
+    let missing = accounts.set_disabled(Uuid::now_v7(), true).await;
+    assert!(
+        matches!(missing, Err(StoreError::NoSuch { what: "user" })),
+        "{missing:?}"
+    );
+    // Debug output never shows the password hash.
+    assert!(!format!("{read:?}").contains("argon2id"));
+}
+
+async fn names_are_unique(_: Arc<dyn Store>, accounts: Arc<dyn AccountStore>) {
+    let (agency, _, _) = agency_and_user(&accounts, "amina", &[Role::Caseworker]).await;
+    let again = accounts
+        .create_agency("amina agency", AgencyType::Other, false)
+        .await;
+    assert!(matches!(again, Err(StoreError::Duplicate { .. })), "{again:?}");
+    let team = accounts.create_team(agency, "Reception").await;
+    assert!(matches!(team, Err(StoreError::Duplicate { .. })), "{team:?}");
+    let user = accounts
+        .create_user(&NewUser {
+            username: "amina".into(),
+            agency_id: agency,
+            teams: vec![],
+            roles: vec![],
+            password_hash: HASH.into(),
+        })
+        .await;
+    assert!(matches!(user, Err(StoreError::Duplicate { .. })), "{user:?}");
+    assert_eq!(accounts.users().await.expect("lists").len(), 1);
+}
+
+async fn account_changes_end_sessions(_: Arc<dyn Store>, accounts: Arc<dyn AccountStore>) {
+    let (_, _, user) = agency_and_user(&accounts, "yonas", &[Role::Caseworker]).await;
+    for (i, change) in ["disable", "password", "roles"].into_iter().enumerate() {
+        let hash = format!("{i:064x}");
+        accounts
+            .create_session(&session(user, &hash))
+            .await
+            .expect("session");
+        assert!(accounts.session(&hash).await.expect("reads").is_some());
+        match change {
+            "disable" => accounts.set_disabled(user, true).await.expect("disable"),
+            "password" => accounts.set_password_hash(user, HASH).await.expect("password"),
+            _ => accounts.set_roles(user, &[Role::Guardian]).await.expect("roles"),
+        }
+        assert!(
+            accounts.session(&hash).await.expect("reads").is_none(),
+            "{change}"
+        );
+        accounts.set_disabled(user, false).await.expect("enable");
+    }
+}
+
+async fn a_totp_step_is_accepted_once(_: Arc<dyn Store>, accounts: Arc<dyn AccountStore>) {
+    let (_, _, user) = agency_and_user(&accounts, "leila", &[Role::Caseworker]).await;
+    let totp = StoredTotp {
+        wrapped_key: vec![1; 81],
+        sealed_secret: vec![2; 61],
+        confirmed: false,
+        last_step: None,
+    };
+    accounts.set_totp(user, Some(&totp)).await.expect("set");
+    let stored = accounts
+        .user(user)
+        .await
+        .expect("reads")
+        .expect("exists")
+        .totp
+        .expect("totp");
+    assert_eq!(stored, totp);
+    assert!(!format!("{stored:?}").contains("[1, 1"), "no key bytes in Debug");
+    accounts.confirm_totp(user).await.expect("confirm");
+    assert!(
+        accounts
+            .user(user)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .totp
+            .expect("totp")
+            .confirmed
+    );
+
+    assert!(accounts.use_totp_step(user, 100).await.expect("use"));
+    assert!(
+        !accounts.use_totp_step(user, 100).await.expect("use"),
+        "the same step again"
+    );
+    assert!(
+        !accounts.use_totp_step(user, 99).await.expect("use"),
+        "an earlier step"
+    );
+    assert!(accounts.use_totp_step(user, 101).await.expect("use"));
+    assert_eq!(
+        accounts
+            .user(user)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .totp
+            .expect("totp")
+            .last_step,
+        Some(101)
+    );
+    accounts.set_totp(user, None).await.expect("remove");
+    assert!(
+        accounts
+            .user(user)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .totp
+            .is_none()
+    );
+}
+
+async fn sign_in_failures_lock_and_success_clears(_: Arc<dyn Store>, accounts: Arc<dyn AccountStore>) {
+    let (_, _, user) = agency_and_user(&accounts, "omar", &[Role::Caseworker]).await;
+    let until = Utc::now().trunc_subsecs(6) + chrono::Duration::minutes(1);
+    accounts
+        .record_sign_in_failure(user, None)
+        .await
+        .expect("failure");
+    accounts
+        .record_sign_in_failure(user, Some(until))
+        .await
+        .expect("failure");
+    accounts
+        .record_sign_in_failure(user, None)
+        .await
+        .expect("failure");
+    let read = accounts.user(user).await.expect("reads").expect("exists");
+    assert_eq!(read.failed_sign_ins, 3);
+    assert_eq!(
+        read.locked_until,
+        Some(until),
+        "a later failure keeps the lockout"
+    );
+    accounts.record_sign_in_success(user).await.expect("success");
+    let read = accounts.user(user).await.expect("reads").expect("exists");
+    assert_eq!((read.failed_sign_ins, read.locked_until), (0, None));
+}
+
+async fn sessions_are_stored_touched_completed_and_expired(
+    _: Arc<dyn Store>,
+    accounts: Arc<dyn AccountStore>,
+) {
+    let (_, _, user) = agency_and_user(&accounts, "sara", &[Role::Caseworker]).await;
+    let mut pending = session(user, &"a".repeat(64));
+    pending.totp_pending = true;
+    accounts.create_session(&pending).await.expect("session");
+    assert_eq!(
+        accounts.session(&pending.hash).await.expect("reads"),
+        Some(pending.clone())
+    );
+    let later = pending.last_seen_at + chrono::Duration::minutes(5);
+    accounts.touch_session(&pending.hash, later).await.expect("touch");
+    accounts.complete_session(&pending.hash).await.expect("complete");
+    let read = accounts
+        .session(&pending.hash)
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!(read.last_seen_at, later);
+    assert!(!read.totp_pending);
+
+    let idle = session(user, &"b".repeat(64));
+    accounts.create_session(&idle).await.expect("session");
+    // `idle` was last seen before `later`; `pending` was touched at `later`.
+    let removed = accounts
+        .delete_expired_sessions(Utc::now(), later - chrono::Duration::seconds(1))
+        .await
+        .expect("expire");
+    assert_eq!(removed, 1);
+    assert!(accounts.session(&idle.hash).await.expect("reads").is_none());
+    accounts.delete_session(&pending.hash).await.expect("delete");
+    assert!(accounts.session(&pending.hash).await.expect("reads").is_none());
+}
+
+async fn tokens_are_found_by_prefix_and_revoked_once(_: Arc<dyn Store>, accounts: Arc<dyn AccountStore>) {
+    let (_, _, user) = agency_and_user(&accounts, "nadia", &[Role::Caseworker]).await;
+    let token = TokenRecord {
+        prefix: "0123456789ab".into(),
+        secret_hash: "f".repeat(64),
+        user_id: user,
+        name: "nightly export".into(),
+        scopes: vec!["child_case:read".into(), "child_case:list".into()],
+        created_at: Utc::now().trunc_subsecs(6),
+        expires_at: None,
+        revoked_at: None,
+    };
+    accounts.create_token(&token).await.expect("token");
+    assert_eq!(
+        accounts.token(&token.prefix).await.expect("reads"),
+        Some(token.clone())
+    );
+    assert_eq!(
+        accounts.tokens(Some(user)).await.expect("lists"),
+        std::slice::from_ref(&token)
+    );
+    assert_eq!(accounts.tokens(Some(Uuid::now_v7())).await.expect("lists"), []);
+    assert_eq!(accounts.tokens(None).await.expect("lists").len(), 1);
+    assert!(!format!("{token:?}").contains("ffff"), "no hash in Debug");
+    let at = Utc::now().trunc_subsecs(6);
+    assert!(accounts.revoke_token(&token.prefix, at).await.expect("revoke"));
+    assert!(
+        !accounts.revoke_token(&token.prefix, at).await.expect("revoke"),
+        "once"
+    );
+    assert!(!accounts.revoke_token("nosuchprefix", at).await.expect("revoke"));
+    assert_eq!(
+        accounts
+            .token(&token.prefix)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .revoked_at,
+        Some(at)
+    );
+}
+
+async fn listings_are_filtered_by_owner_agency_and_team(
+    store: Arc<dyn Store>,
+    accounts: Arc<dyn AccountStore>,
+) {
+    let (agency, team, me) = agency_and_user(&accounts, "me", &[Role::Caseworker]).await;
+    let other_team = accounts.create_team(agency, "Other").await.expect("team").id;
+    let (other_agency, _, stranger) = agency_and_user(&accounts, "stranger", &[Role::Caseworker]).await;
+    let colleague = Uuid::now_v7();
+    let cases = Records::<ChildCase>::new(store.clone());
+    let owned = |user, agency, team| Actor::owned("someone", Ownership { user, agency, team });
+    let mine = cases
+        .create(case("A"), &owned(me, agency, Some(team)))
+        .await
+        .expect("created");
+    let my_team = cases
+        .create(case("B"), &owned(colleague, agency, Some(team)))
+        .await
+        .expect("created");
+    let my_agency = cases
+        .create(case("C"), &owned(colleague, agency, Some(other_team)))
+        .await
+        .expect("created");
+    let elsewhere = cases
+        .create(case("D"), &owned(stranger, other_agency, None))
+        .await
+        .expect("created");
+    let nobody = cases.create(case("E"), &actor()).await.expect("created");
+    assert_eq!(
+        mine.meta.owner,
+        Some(Ownership {
+            user: me,
+            agency,
+            team: Some(team)
+        })
+    );
+    assert_eq!(
+        cases
+            .get(mine.meta.id)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .meta
+            .owner,
+        mine.meta.owner
+    );
+    assert_eq!(nobody.meta.owner, None);
+
+    let ids = |visibility: Option<Visibility>| {
+        let cases = cases.clone();
+        async move {
+            cases
+                .list_visible(None, 100, visibility.as_ref())
+                .await
+                .expect("lists")
+                .into_iter()
+                .map(|r| r.meta.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let own = Visibility {
+        owner: me,
+        agency: None,
+        teams: None,
+    };
+    let by_team = Visibility {
+        owner: me,
+        agency: Some(agency),
+        teams: Some(vec![team]),
+    };
+    let no_team = Visibility {
+        owner: me,
+        agency: Some(agency),
+        teams: Some(vec![]),
+    };
+    let by_agency = Visibility {
+        owner: me,
+        agency: Some(agency),
+        teams: None,
+    };
+    assert_eq!(ids(Some(own)).await, [mine.meta.id]);
+    assert_eq!(ids(Some(by_team)).await, [mine.meta.id, my_team.meta.id]);
+    assert_eq!(ids(Some(no_team)).await, [mine.meta.id]);
+    assert_eq!(
+        ids(Some(by_agency)).await,
+        [mine.meta.id, my_team.meta.id, my_agency.meta.id]
+    );
+    assert_eq!(
+        ids(None).await,
+        [
+            mine.meta.id,
+            my_team.meta.id,
+            my_agency.meta.id,
+            elsewhere.meta.id,
+            nobody.meta.id
+        ]
+    );
+
+    // Imports record the owner too.
+    let items = [ImportItem {
+        external_id: "X-1".into(),
+        body: serde_json::to_string(case("F").as_ref()).expect("json"),
+    }];
+    store
+        .import(RecordKind::ChildCase, &items, &owned(me, agency, None), &|_| {})
+        .await
+        .expect("import");
+    assert_eq!(
+        ids(Some(Visibility {
+            owner: me,
+            agency: None,
+            teams: None
+        }))
+        .await
+        .len(),
+        2
+    );
+}
 // The audit log.
 
 fn signing_key(seed: u8) -> ed25519_dalek::SigningKey {
@@ -1402,11 +1918,10 @@ impl Raw {
     }
 }
 
-/// The migrations every database holds: 0003 (accounts) does not exist yet,
-/// and sqlx allows the gap (it applies whatever is missing, in order, and
-/// would apply 0003 when it arrives). The schema version is the highest
-/// migration applied, so 4 with three migrations.
-const MIGRATIONS: [i64; 3] = [1, 2, 4];
+/// The migrations every database holds: records (0001), matches (0002),
+/// accounts (0003) and the audit log (0004). The schema version is the
+/// highest migration applied: 4.
+const MIGRATIONS: [i64; 4] = [1, 2, 3, 4];
 
 /// The triggers refuse changes to the log, and a write whose audit entry
 /// cannot be appended is not written either.

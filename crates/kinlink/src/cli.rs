@@ -72,8 +72,19 @@ fn parse_purpose(name: &str) -> Result<Purpose, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP API until Ctrl-C or SIGTERM
+    /// Create the data directory, the deployment's keys, the first agency and its administrator
+    Init(InitArgs),
+    /// Run the HTTP API until Ctrl-C or SIGTERM (needs `kinlink init` first, unless --demo)
     Serve(ServeArgs),
+    /// User accounts: add, list, disable, enable, reset-password, roles
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Agencies: add, list
+    #[command(subcommand)]
+    Agency(AgencyCommand),
+    /// API tokens for machine clients: create (shown once), list, revoke
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Child cases: create, get, update, list, history
     #[command(subcommand)]
     Case(RecordCommand),
@@ -94,10 +105,12 @@ pub enum Command {
     Audit(AuditCommand),
     /// Copy a whole deployment to another database (SQLite ⇄ PostgreSQL) and verify the copy
     ///
-    /// Every record with its full revision history, ids, numbers and number sequences, the
-    /// match proposals and the audit log are copied from one consistent snapshot of the
-    /// source, in one transaction, then checked (row counts, each record's versions, a
-    /// SHA-256 digest of every row, the audit chain and checkpoints) before it commits.
+    /// Every table is copied: records with their full revision history, ids, numbers and
+    /// number sequences, the match proposals with their reviews, the accounts (agencies,
+    /// teams, users, sessions, API tokens; secrets as stored, hashed or sealed) and the audit
+    /// log, from one consistent snapshot of the source, in one transaction, then checked (row
+    /// counts, each record's versions, a SHA-256 digest of every row, the audit chain and
+    /// checkpoints) before it commits.
     /// Stop the servers first: writes made after the snapshot are not copied.
     CopyDb(CopyDbArgs),
     /// Print the effective configuration as TOML
@@ -152,9 +165,113 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<String>,
 
-    /// Load a small synthetic demo dataset if the database has no cases yet
+    /// A throwaway demo: creates the keys if there are none, demo users (passwords printed
+    /// once, no second factor) and a small synthetic dataset if the database has no cases yet
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The first agency's name
+    #[arg(long, value_name = "NAME", default_value = "Child Protection Authority")]
+    pub agency: String,
+    /// Its type: child_protection_authority, ngo, un_agency, guardianship_service, judiciary,
+    /// health, education, police, immigration_authority, other
+    #[arg(long, value_name = "TYPE", default_value = "child_protection_authority")]
+    pub agency_type: String,
+    /// The administrator's user name
+    #[arg(long, value_name = "USERNAME", default_value = "admin")]
+    pub admin: String,
+    /// Read the administrator's password from standard input instead of generating one
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `kinlink user ...`. New and reset passwords are generated and shown once, or read from stdin.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user to an agency
+    Add {
+        #[arg(long, value_name = "USERNAME")]
+        username: String,
+        /// The agency's name
+        #[arg(long, value_name = "NAME")]
+        agency: String,
+        /// A team of the agency (created if new); repeat for several
+        #[arg(long = "team", value_name = "TEAM")]
+        teams: Vec<String>,
+        /// caseworker, supervisor, guardian, tracing_officer, bid_panel_member, liaison_officer,
+        /// data_protection_officer, statistician, administrator; repeat for several
+        #[arg(long = "role", value_name = "ROLE", required = true)]
+        roles: Vec<String>,
+        /// Read the password from standard input instead of generating one
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users
+    List,
+    /// Disable a user (their sessions end at once)
+    Disable { username: String },
+    /// Enable a disabled user
+    Enable { username: String },
+    /// Set a new password (ends the user's sessions)
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+        /// Also remove the second factor, so that the user enrols a new one
+        #[arg(long)]
+        reset_totp: bool,
+    },
+    /// Replace a user's roles (ends their sessions)
+    Roles {
+        username: String,
+        #[arg(long = "role", value_name = "ROLE", required = true)]
+        roles: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgencyCommand {
+    /// Add an agency
+    Add {
+        name: String,
+        /// child_protection_authority, ngo, un_agency, guardianship_service, judiciary, health,
+        /// education, police, immigration_authority, other
+        #[arg(long = "type", value_name = "TYPE")]
+        agency_type: String,
+        /// The agency takes part in immigration enforcement: it receives anonymised statistics only
+        #[arg(long)]
+        immigration_enforcement: bool,
+    },
+    /// List agencies
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user, limited to some resource:action scopes (shown once)
+    Create {
+        #[arg(long, value_name = "USERNAME")]
+        user: String,
+        /// resource:action, e.g. child_case:read; repeat for several. The user's roles still apply.
+        #[arg(long = "scope", value_name = "RESOURCE:ACTION")]
+        scopes: Vec<String>,
+        /// What the token is for
+        #[arg(long, value_name = "NAME", default_value = "api")]
+        name: String,
+        /// Expire after this many days [default: never]
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u32>,
+    },
+    /// List tokens (prefixes only: the secret is never stored)
+    List {
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
+    },
+    /// Revoke a token by its prefix
+    Revoke { prefix: String },
 }
 
 #[derive(Debug, Args)]

@@ -41,6 +41,10 @@ pub struct Config {
     /// `postgres://USER@HOST/DATABASE` or `sqlite://PATH`; overrides `data_dir`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
+    /// Roles that must sign in with a second factor (TOTP). Default: every
+    /// role that sees personal data (all but statistician and administrator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_required_roles: Option<Vec<kinlink_policy::Role>>,
     /// Connections each process's pool opens at most; unset: 10 on
     /// PostgreSQL, 8 on SQLite. A number, also as text (from the environment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,6 +68,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./kinlink-data"),
             listen: "127.0.0.1:8080".to_owned(),
             database_url: None,
+            totp_required_roles: None,
             db_max_connections: None,
             db_statement_timeout: pg.statement_timeout.map_or("off".to_owned(), format_duration),
             db_acquire_timeout: format_duration(pg.acquire_timeout),

@@ -7,6 +7,7 @@
 //! Nothing here logs or prints a record's content except as the requested
 //! output on stdout: errors name fields, rows and columns, never values.
 
+mod accounts;
 mod audit;
 mod cli;
 mod config;
@@ -59,7 +60,11 @@ async fn run(cli: Cli) -> Result<()> {
     // Every access to records is made for a declared purpose, recorded in the audit log.
     let purpose = cli.global.purpose.unwrap_or(Purpose::CaseManagement);
     match cli.command {
+        Command::Init(args) => accounts::init(&args, &config).await,
         Command::Serve(args) => serve::run(&args, &config).await,
+        Command::User(command) => accounts::user(&command, &config).await,
+        Command::Agency(command) => accounts::agency(&command, &config).await,
+        Command::Token(command) => accounts::token(&command, &config).await,
         Command::Case(command) => records::run::<ChildCase>(command, &config, purpose).await,
         Command::Request(command) => records::run::<TracingRequest>(command, &config, purpose).await,
         Command::Import(args) => match args.which {

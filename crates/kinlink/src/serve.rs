@@ -7,9 +7,12 @@ use anyhow::{Context, Result};
 use indicatif::ProgressBar;
 use kinlink_core::{ChildCase, TracingRequest};
 use kinlink_demo::DemoConfig;
-use kinlink_store::{Actor, Records, Store};
+use kinlink_policy::{AgencyType, Role};
+use kinlink_server::{Deployment, Security};
+use kinlink_store::{AccountStore, Actor, NewUser, Ownership, Records, Store};
 use tokio::net::TcpListener;
 
+use crate::accounts::{KeyPaths, generate_password, hash_password};
 use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::import::write_all;
@@ -20,10 +23,43 @@ use crate::store;
 const DEMO_CHILDREN: usize = 200;
 const DEMO_REQUESTS: usize = 160;
 
+/// The demo deployment's agency: its users and data are synthetic.
+const DEMO_AGENCY: &str = "Demo Agency";
+const DEMO_TEAM: &str = "Demo team";
+/// The demo users, each with one role.
+const DEMO_USERS: [(&str, Role); 5] = [
+    ("demo-caseworker", Role::Caseworker),
+    ("demo-supervisor", Role::Supervisor),
+    ("demo-tracing", Role::TracingOfficer),
+    ("demo-dpo", Role::DataProtectionOfficer),
+    ("demo-admin", Role::Administrator),
+];
+
 pub async fn run(args: &ServeArgs, config: &Config) -> Result<()> {
-    let store = store::open(config).await?;
+    let keys = KeyPaths::of(&config.data_dir);
+    // Without keys there is no deployment: say so before touching the database.
+    if !keys.exist() && !args.demo {
+        keys.load_master()?;
+    }
+    if !keys.exist() {
+        store::create_private_dir(&config.data_dir)?;
+        keys.create()?;
+    }
+    let master_key = keys.load_master()?;
+    let (store, accounts) = store::open_all(config).await?;
+    let mut security = Security::new(master_key);
+    if let Some(roles) = &config.totp_required_roles {
+        security.totp_required_roles = roles.clone();
+    }
     if args.demo {
-        load_demo(&store).await.context("cannot load the demo data")?;
+        let owner = demo_users(&accounts)
+            .await
+            .context("cannot create the demo users")?;
+        load_demo(&store, owner)
+            .await
+            .context("cannot load the demo data")?;
+        // Documented: demo users sign in without a second factor.
+        security.totp_required_roles = Vec::new();
     }
     let listener = TcpListener::bind(config.listen.as_str())
         .await
@@ -34,7 +70,12 @@ pub async fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     writeln!(stdout, "kinlink listening on http://{address}").context("cannot write to stdout")?;
     stdout.flush().context("cannot write to stdout")?;
     drop(stdout);
-    kinlink_server::serve(store, listener, shutdown_signal())
+    let deployment = Deployment {
+        store,
+        accounts,
+        security,
+    };
+    kinlink_server::serve(deployment, listener, shutdown_signal())
         .await
         .context("the server failed")
 }
@@ -64,9 +105,61 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing the requests in flight");
 }
 
+/// The demo agency, team and users, created once; their passwords are
+/// printed once. Returns who the demo records belong to.
+async fn demo_users(accounts: &Arc<dyn AccountStore>) -> Result<Ownership> {
+    let (agency, created) = match accounts.agency_by_name(DEMO_AGENCY).await? {
+        Some(agency) => (agency, false),
+        None => (
+            accounts
+                .create_agency(DEMO_AGENCY, AgencyType::ChildProtectionAuthority, false)
+                .await?,
+            true,
+        ),
+    };
+    let team = match accounts.team_by_name(agency.id, DEMO_TEAM).await? {
+        Some(team) => team,
+        None => accounts.create_team(agency.id, DEMO_TEAM).await?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    if created {
+        writeln!(
+            stdout,
+            "demo users (synthetic; passwords shown once; no second factor in demo mode):"
+        )?;
+    }
+    for (username, role) in DEMO_USERS {
+        if accounts.user_by_name(username).await?.is_some() {
+            continue;
+        }
+        let password = generate_password()?;
+        accounts
+            .create_user(&NewUser {
+                username: username.to_owned(),
+                agency_id: agency.id,
+                teams: vec![team.id],
+                roles: vec![role],
+                password_hash: hash_password(&password)?,
+            })
+            .await?;
+        writeln!(stdout, "  {username}  {}", password.as_str())?;
+    }
+    stdout.flush()?;
+    let caseworker = accounts
+        .user_by_name(DEMO_USERS[0].0)
+        .await?
+        .context("the demo caseworker is missing")?;
+    Ok(Ownership {
+        user: caseworker.id,
+        agency: agency.id,
+        team: Some(team.id),
+    })
+}
+
 /// Load a small synthetic dataset through the same import path as
-/// `kinlink import`, if the database has no cases.
-async fn load_demo(store: &Arc<dyn Store>) -> Result<()> {
+/// `kinlink import`, if the database has no cases. The records belong to
+/// the demo caseworker's team.
+async fn load_demo(store: &Arc<dyn Store>, owner: Ownership) -> Result<()> {
     let cases = Records::<ChildCase>::new(store.clone());
     if cases.count().await.context("cannot count the cases")? > 0 {
         tracing::info!("the database already has cases: demo data not loaded");
@@ -81,7 +174,7 @@ async fn load_demo(store: &Arc<dyn Store>) -> Result<()> {
         .await
         .context("demo data generation failed")?;
     // Marks every demo record as synthetic in its history.
-    let actor = Actor::new("demo");
+    let actor = Actor::owned("demo", owner);
     let created_cases = import_rows(&cases, &dataset.cases, &actor).await?;
     let requests = Records::<TracingRequest>::new(store.clone());
     let created_requests = import_rows(&requests, &dataset.requests, &actor).await?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use kinlink_store::{Actor, PgStore, SqliteStore, Store};
+use kinlink_store::{AccountStore, Actor, PgStore, SqliteStore, Store};
 
 use crate::config::Config;
 
@@ -14,6 +14,14 @@ pub async fn open(config: &Config) -> Result<Arc<dyn Store>> {
     Ok(match open_backend(config).await? {
         Backend::Sqlite(store) => Arc::new(store),
         Backend::Postgres(store) => Arc::new(store),
+    })
+}
+
+/// The record store and the account store, on the same database.
+pub async fn open_all(config: &Config) -> Result<(Arc<dyn Store>, Arc<dyn AccountStore>)> {
+    Ok(match open_backend(config).await? {
+        Backend::Sqlite(store) => (Arc::new(store.clone()), Arc::new(store)),
+        Backend::Postgres(store) => (Arc::new(store.clone()), Arc::new(store)),
     })
 }
 
@@ -87,7 +95,7 @@ pub async fn open_url(config: &Config, url: &str) -> Result<Backend> {
 
 /// The database holds children's personal data: its directory is readable by
 /// its owner only (when this creates it; an existing directory is left as is).
-fn create_private_dir(dir: &Path) -> Result<()> {
+pub fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }

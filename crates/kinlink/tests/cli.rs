@@ -701,16 +701,55 @@ fn serve(dir: &Path, extra: &[&str]) -> (Server, String) {
         .expect("start kinlink serve");
     let mut server = Server(child);
     let out = server.0.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(out)
-        .read_line(&mut line)
-        .expect("read the first line");
-    let address = line
-        .trim()
-        .strip_prefix("kinlink listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    (server, address)
+    // `--demo` prints the demo users' passwords before the listening line.
+    let mut reader = BufReader::new(out);
+    let mut before = String::new();
+    loop {
+        let mut line = String::new();
+        let read = reader.read_line(&mut line).expect("read a line");
+        assert!(
+            read > 0,
+            "kinlink serve ended before listening; it printed: {before}"
+        );
+        if let Some(address) = line.trim().strip_prefix("kinlink listening on http://") {
+            return (server, address.to_owned());
+        }
+        before.push_str(&line);
+    }
+}
+
+/// `kinlink init` on `dir` with a known administrator password.
+fn init(dir: &Path) {
+    kinlink(dir)
+        .args(["init", "--password-stdin"])
+        .write_stdin(format!("{ADMIN_PASSWORD}\n"))
+        .assert()
+        .success();
+}
+
+const ADMIN_PASSWORD: &str = "seven lanterns over quiet harbours";
+
+/// A request with headers; the whole response.
+fn request(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> String {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    write!(stream, "{head}{}", body.unwrap_or_default()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
 }
 
 fn get(address: &str, path: &str) -> String {
@@ -731,6 +770,7 @@ fn get(address: &str, path: &str) -> String {
 #[test]
 fn serve_listens_answers_healthz_and_stops() {
     let tmp = TempDir::new().expect("temp dir");
+    init(tmp.path());
     let (mut server, address) = serve(tmp.path(), &[]);
     let response = get(&address, "/healthz");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
@@ -782,4 +822,280 @@ fn serve_demo_loads_data_once_and_stops_gracefully_on_sigterm() {
     let _ = again.0.kill();
     let _ = again.0.wait();
     assert_eq!(count("case"), cases);
+}
+
+#[test]
+fn serve_refuses_to_start_without_keys_and_init_refuses_to_run_twice() {
+    let tmp = TempDir::new().expect("temp dir");
+    let dir = tmp.path();
+    kinlink(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("run `kinlink init` first"));
+    // The generated password is shown once, with the administrator's name.
+    let out = stdout(kinlink(dir).arg("init"));
+    assert!(out.contains("administrator: admin"), "{out}");
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a password line");
+    assert!(password.len() > 20, "{out}");
+    for key in ["master.key", "signing-ed25519.key", "encryption-x25519.key"] {
+        let path = dir.join("kinlink-data/keys").join(key);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("key file").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{key}");
+        }
+        assert!(path.is_file(), "{key}");
+    }
+    let master = std::fs::read(dir.join("kinlink-data/keys/master.key")).expect("read");
+    kinlink(dir)
+        .arg("init")
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("already"));
+    assert_eq!(
+        std::fs::read(dir.join("kinlink-data/keys/master.key")).expect("read"),
+        master,
+        "the key is never overwritten"
+    );
+    // A weak password from stdin is refused, and nothing is created.
+    let other = TempDir::new().expect("temp dir");
+    kinlink(other.path())
+        .args(["init", "--password-stdin"])
+        .write_stdin("password\n")
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("refused"));
+    assert!(!other.path().join("kinlink-data/keys/master.key").exists());
+}
+
+#[test]
+fn users_agencies_and_tokens_are_managed_from_the_command_line_and_a_token_reaches_the_api() {
+    let tmp = TempDir::new().expect("temp dir");
+    let dir = tmp.path();
+    init(dir);
+    kinlink(dir)
+        .args([
+            "agency",
+            "add",
+            "Border Office",
+            "--type",
+            "immigration_authority",
+        ])
+        .assert()
+        .success();
+    let agencies = stdout(kinlink(dir).args(["agency", "list"]));
+    assert!(
+        agencies.contains("Border Office\timmigration_authority\tyes"),
+        "{agencies}"
+    );
+    assert!(
+        agencies.contains("Child Protection Authority\tchild_protection_authority\tno"),
+        "{agencies}"
+    );
+    kinlink(dir)
+        .args(["agency", "add", "Border Office", "--type", "ngo"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("already exists"));
+
+    let added = stdout(kinlink(dir).args([
+        "user",
+        "add",
+        "--username",
+        "Amina",
+        "--agency",
+        "Child Protection Authority",
+        "--team",
+        "Reception",
+        "--role",
+        "supervisor",
+    ]));
+    assert!(added.contains("user: amina"), "{added}");
+    assert!(added.contains("password: "), "{added}");
+    kinlink(dir)
+        .args([
+            "user",
+            "add",
+            "--username",
+            "officer",
+            "--agency",
+            "Border Office",
+            "--role",
+            "caseworker",
+        ])
+        .assert()
+        .success();
+    kinlink(dir)
+        .args([
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--agency",
+            "Nowhere",
+            "--role",
+            "caseworker",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("no agency"));
+    kinlink(dir)
+        .args([
+            "user",
+            "add",
+            "--username",
+            "y",
+            "--agency",
+            "Border Office",
+            "--role",
+            "wizard",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("unknown role"));
+
+    let token = stdout(kinlink(dir).args([
+        "token",
+        "create",
+        "--user",
+        "amina",
+        "--scope",
+        "child_case:create",
+        "--scope",
+        "child_case:read",
+        "--scope",
+        "child_case:list",
+    ]));
+    let token = token.split_whitespace().next().expect("token").to_owned();
+    assert!(token.starts_with("klt_"), "{token}");
+    let officer_token = stdout(kinlink(dir).args([
+        "token",
+        "create",
+        "--user",
+        "officer",
+        "--scope",
+        "child_case:list",
+    ]));
+    let officer_token = officer_token.split_whitespace().next().expect("token").to_owned();
+    let tokens = stdout(kinlink(dir).args(["token", "list"]));
+    assert!(
+        tokens.contains("amina\tapi\tchild_case:create,child_case:read,child_case:list\tactive"),
+        "{tokens}"
+    );
+    assert!(!tokens.contains(&token), "a token's secret is never listed");
+
+    let (mut server, address) = serve(dir, &[]);
+    let bearer = format!("Bearer {token}");
+    let auth = [
+        ("Authorization", bearer.as_str()),
+        ("Kinlink-Purpose", "case_management"),
+    ];
+    let created = request(&address, "POST", "/api/v1/cases", &auth, Some(CASE_V1));
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    let listed = request(&address, "GET", "/api/v1/cases", &auth, None);
+    assert!(
+        listed.starts_with("HTTP/1.1 200") && listed.contains("Testzai"),
+        "{listed}"
+    );
+    // Without a token: 401 and nothing else; a scope the token lacks: 403.
+    let anonymous = request(
+        &address,
+        "GET",
+        "/api/v1/cases",
+        &[("Kinlink-Purpose", "case_management")],
+        None,
+    );
+    assert!(
+        anonymous.starts_with("HTTP/1.1 401") && !anonymous.contains("Testzai"),
+        "{anonymous}"
+    );
+    let export = request(&address, "GET", "/api/v1/cases/export", &auth, None);
+    assert!(
+        export.starts_with("HTTP/1.1 403") && export.contains("token_scope"),
+        "{export}"
+    );
+    // The immigration authority's officer gets nothing, whatever the token says.
+    let officer = format!("Bearer {officer_token}");
+    let refused = request(
+        &address,
+        "GET",
+        "/api/v1/cases",
+        &[
+            ("Authorization", officer.as_str()),
+            ("Kinlink-Purpose", "case_management"),
+        ],
+        None,
+    );
+    assert!(
+        refused.starts_with("HTTP/1.1 403") && refused.contains("firewall"),
+        "{refused}"
+    );
+    assert!(!refused.contains("Testzai"), "{refused}");
+    // Signing in with the administrator's password: a cookie and a CSRF token.
+    let body = format!(r#"{{"username": "admin", "password": "{ADMIN_PASSWORD}"}}"#);
+    let signed_in = request(&address, "POST", "/api/v1/session", &[], Some(&body));
+    assert!(signed_in.starts_with("HTTP/1.1 201"), "{signed_in}");
+    assert!(
+        signed_in.contains("kinlink_session=") && signed_in.contains("HttpOnly"),
+        "{signed_in}"
+    );
+    assert!(signed_in.contains("csrf_token"), "{signed_in}");
+
+    // Revoked and disabled: refused at once.
+    let prefix = token.split('_').nth(1).expect("prefix").to_owned();
+    kinlink(dir).args(["token", "revoke", &prefix]).assert().success();
+    let revoked = request(&address, "GET", "/api/v1/cases", &auth, None);
+    assert!(revoked.starts_with("HTTP/1.1 401"), "{revoked}");
+    kinlink(dir).args(["token", "revoke", &prefix]).assert().failure();
+    kinlink(dir)
+        .args(["user", "disable", "officer"])
+        .assert()
+        .success();
+    let disabled = request(
+        &address,
+        "GET",
+        "/api/v1/cases",
+        &[
+            ("Authorization", officer.as_str()),
+            ("Kinlink-Purpose", "case_management"),
+        ],
+        None,
+    );
+    assert!(disabled.starts_with("HTTP/1.1 401"), "{disabled}");
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+
+    let users = stdout(kinlink(dir).args(["user", "list"]));
+    assert!(
+        users.contains("amina\tChild Protection Authority\tsupervisor\tno\tno"),
+        "{users}"
+    );
+    assert!(
+        users.contains("officer\tBorder Office\tcaseworker\tno\tyes"),
+        "{users}"
+    );
+    kinlink(dir)
+        .args([
+            "user",
+            "roles",
+            "amina",
+            "--role",
+            "caseworker",
+            "--role",
+            "guardian",
+        ])
+        .assert()
+        .success();
+    let reset = stdout(kinlink(dir).args(["user", "reset-password", "amina"]));
+    assert!(reset.contains("password: "), "{reset}");
+    let users = stdout(kinlink(dir).args(["user", "list"]));
+    assert!(
+        users.contains("amina\tChild Protection Authority\tcaseworker,guardian"),
+        "{users}"
+    );
 }

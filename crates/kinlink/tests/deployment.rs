@@ -56,10 +56,9 @@ fn readyz_fails_while_postgres_is_down_and_no_acknowledged_write_is_lost() {
         return;
     };
     let tmp = TempDir::new().expect("temp dir");
-    let server = Arc::new(Server::start(
-        tmp.path(),
-        &["--database-url", &cluster.url, "--db-acquire-timeout", "1s"],
-    ));
+    let args = ["--database-url", &cluster.url, "--db-acquire-timeout", "1s"];
+    let token = support::init(tmp.path(), &args);
+    let server = Arc::new(Server::start(tmp.path(), &args, &token));
     assert_eq!(server.get("/readyz").0, 200);
 
     // One thread writes all along; the test moves it through the phases.
@@ -151,14 +150,24 @@ fn a_stale_update_gets_409_whichever_of_two_servers_served_the_first_write() {
     let Some(db) = PgDatabase::create() else { return };
     let tmp = TempDir::new().expect("temp dir");
     support::run(support::kinlink(tmp.path()).args(["--database-url", &db.url, "migrate"]));
+    // One deployment (keys, accounts), two servers: a token made once works on both.
+    let token = support::init(tmp.path(), &["--database-url", &db.url]);
     let servers = [
-        Arc::new(Server::start(tmp.path(), &["--database-url", &db.url])),
-        Arc::new(Server::start(tmp.path(), &["--database-url", &db.url])),
+        Arc::new(Server::start(tmp.path(), &["--database-url", &db.url], &token)),
+        Arc::new(Server::start(tmp.path(), &["--database-url", &db.url], &token)),
     ];
     let (status, created) = servers[0].post("/api/v1/cases", &case(1));
     assert_eq!(status, 201, "{created}");
     let path = format!("/api/v1/cases/{}", created["id"].as_str().expect("id"));
     assert_eq!(servers[1].get(&path).1["version"], 1);
+    // Without the token, either server answers 401 and nothing else.
+    let (status, body) = servers[1].get_anonymous(&path);
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"], "unauthenticated");
+    assert!(
+        body.get("record").is_none() && body.get("number").is_none(),
+        "{body}"
+    );
 
     // In turn, each server serves the first write and the other gets the stale one.
     let mut version = 1;
@@ -216,10 +225,9 @@ fn a_stale_update_gets_409_whichever_of_two_servers_served_the_first_write() {
 fn the_configured_statement_timeout_reaches_postgres() {
     let Some(db) = PgDatabase::create() else { return };
     let tmp = TempDir::new().expect("temp dir");
-    let server = Server::start(
-        tmp.path(),
-        &["--database-url", &db.url, "--db-statement-timeout", "300ms"],
-    );
+    let args = ["--database-url", &db.url, "--db-statement-timeout", "300ms"];
+    let token = support::init(tmp.path(), &args);
+    let server = Server::start(tmp.path(), &args, &token);
     assert_eq!(server.post("/api/v1/cases", &case(1)).0, 201);
 
     // Another session holds a lock every write needs, for longer than any test.
@@ -317,11 +325,15 @@ fn pool_and_timeout_settings_come_from_file_then_environment_then_flags() {
 }
 
 /// Everything a database holds as the CLI shows it: every record of both
-/// kinds with its metadata (JSON Lines export) and the full history of each.
+/// kinds with its metadata (JSON Lines export) and the full history of each,
+/// then the agencies, users and API tokens.
 fn everything(dir: &std::path::Path, url: &str) -> (String, Vec<String>) {
     let on = |args: &[&str]| support::run(support::kinlink(dir).args(["--database-url", url]).args(args));
     let mut export = String::new();
     let mut histories = Vec::new();
+    for listing in [&["agency", "list"][..], &["user", "list"], &["token", "list"]] {
+        histories.push(on(listing));
+    }
     for (which, noun) in [("cases", "case"), ("requests", "request")] {
         let lines = on(&["export", which, "--format", "jsonl"]);
         for line in lines.lines() {
@@ -439,7 +451,8 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
         support::run(&mut cmd)
     };
 
-    // A field office's history: records made one by one and updated, and an import.
+    // A field office's accounts, and its history: records made one by one and updated, and an import.
+    support::init(dir, &["--database-url", &sqlite]);
     let created: Value =
         serde_json::from_str(&on(&sqlite, &["case", "create"], Some(&case(1)))).expect("json");
     let number = created["number"].as_str().expect("number").to_owned();
@@ -457,6 +470,16 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     on(&sqlite, &["import", "requests", "demo/requests.csv"], None);
     let original = everything(dir, &sqlite);
     assert!(original.1.iter().any(|h| h.matches("\"version\"").count() == 3));
+    assert!(
+        original.1.iter().any(|l| l.contains("tester\t")),
+        "{:?}",
+        original.1
+    );
+    assert!(
+        original.1.iter().any(|l| l.contains("child_case:update")),
+        "{:?}",
+        original.1
+    );
     // Its matches: proposed by the matcher, two of them reviewed.
     let matches = match_and_review(&sqlite);
     let statuses: Vec<MatchStatus> = matches.0.iter().map(|(m, _)| m.status).collect();

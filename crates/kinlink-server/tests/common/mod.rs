@@ -1,40 +1,63 @@
 //! What the HTTP tests share: a real server on a local port over a SQLite
-//! store in a temporary directory, the record types as the tests drive them,
-//! and a store that is down. Every person here is synthetic.
+//! store in a temporary directory, with a user and an API token to
+//! authenticate with, the record types as the tests drive them, and a store
+//! that is down. Every person here is synthetic.
 #![allow(dead_code)] // each test binary uses a part
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::Utc;
+use kinlink_auth::password::{HashParams, Password, PasswordHasher};
 use kinlink_core::{RecordId, RecordKind, RecordNumber};
-use kinlink_store::audit::{AuditEntry, AuditEvent, Resource, SigningKey};
+use kinlink_crypto::MasterKey;
+use kinlink_policy::{Action, AgencyType, Resource, Role};
+use kinlink_server::{Deployment, Security};
+use kinlink_store::audit::{AuditEntry, AuditEvent, SigningKey};
 use kinlink_store::{
-    Actor, ChangeCursor, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, ProposalOutcome,
-    ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite, ReviewDecision,
-    SqliteStore, Store, StoreError, StoredCheckpoint, StoredMatch,
+    AccountStore, Actor, ChangeCursor, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, NewUser,
+    Ownership, ProposalOutcome, ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite,
+    ReviewDecision, SqliteStore, Store, StoreError, StoredCheckpoint, StoredMatch, TokenRecord, Visibility,
 };
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 pub struct Server {
     pub base: String,
     /// The server's matching service.
     pub matcher: kinlink_server::Matcher,
+    /// Sends the test user's API token and the purpose `case_management` with every request.
     pub http: reqwest::Client,
+    pub accounts: Arc<dyn AccountStore>,
+    /// The test user's agency, team and id: records imported with
+    /// [`Server::actor`] belong to them.
+    pub user: TestUser,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
-    _dir: Option<TempDir>,
+    _dirs: Vec<TempDir>,
+}
+
+/// A user the tests made, with an API token for every record route.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub username: String,
+    pub agency: Uuid,
+    pub team: Uuid,
+    pub token: String,
 }
 
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
     pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
     pub text: String,
 }
 
@@ -44,31 +67,228 @@ impl Reply {
     }
 }
 
+/// A known synthetic password that passes the password policy.
+pub const PASSWORD: &str = "correct horse battery staple lantern";
+
+/// Cheap Argon2id parameters: the tests hash many passwords.
+pub const TEST_HASH: HashParams = HashParams {
+    memory_kib: 1024,
+    iterations: 1,
+    parallelism: 1,
+};
+
+pub fn hash(password: &str) -> String {
+    PasswordHasher::new(TEST_HASH)
+        .hash(&Password::new(password))
+        .expect("hash")
+}
+
+/// Every scope a token can have on cases, tracing requests and match proposals.
+pub fn record_scopes() -> Vec<String> {
+    [
+        Resource::ChildCase,
+        Resource::TracingRequest,
+        Resource::MatchProposal,
+    ]
+    .into_iter()
+    .flat_map(|r| {
+        Action::ALL
+            .into_iter()
+            .map(move |a| format!("{}:{}", r.as_str(), a.as_str()))
+    })
+    .collect()
+}
+
+/// The test deployment's security settings: defaults but cheap hashing,
+/// and the master key the server seals TOTP secrets with.
+pub fn security(master_key: &MasterKey) -> Security {
+    Security {
+        hash_params: TEST_HASH,
+        ..Security::new(MasterKey::from_base64(&master_key.to_base64()).expect("key"))
+    }
+}
+
+/// Create an agency (if new), a team in it, and a user with `roles`, a
+/// password ([`PASSWORD`]) and an API token scoped for every record route.
+pub async fn add_user(
+    accounts: &Arc<dyn AccountStore>,
+    username: &str,
+    agency: (&str, AgencyType),
+    roles: &[Role],
+) -> TestUser {
+    let found = accounts.agency_by_name(agency.0).await.expect("reads");
+    let agency = match found {
+        Some(agency) => agency,
+        None => accounts
+            .create_agency(agency.0, agency.1, false)
+            .await
+            .expect("agency"),
+    };
+    let team = match accounts
+        .team_by_name(agency.id, "Reception")
+        .await
+        .expect("reads")
+    {
+        Some(team) => team,
+        None => accounts.create_team(agency.id, "Reception").await.expect("team"),
+    };
+    let user = accounts
+        .create_user(&NewUser {
+            username: username.to_owned(),
+            agency_id: agency.id,
+            teams: vec![team.id],
+            roles: roles.to_vec(),
+            password_hash: hash(PASSWORD),
+        })
+        .await
+        .expect("user");
+    let token = add_token(accounts, user.id, record_scopes()).await;
+    TestUser {
+        id: user.id,
+        username: username.to_owned(),
+        agency: agency.id,
+        team: team.id,
+        token,
+    }
+}
+
+/// A new API token for `user` with `scopes`; returns the token's text.
+pub async fn add_token(accounts: &Arc<dyn AccountStore>, user: Uuid, scopes: Vec<String>) -> String {
+    let issued = kinlink_auth::token::issue(scopes.iter().map(|s| s.parse().expect("scope")).collect())
+        .expect("token");
+    accounts
+        .create_token(&TokenRecord {
+            prefix: issued.stored.prefix.clone(),
+            secret_hash: issued.stored.secret_hash.clone(),
+            user_id: user,
+            name: "tests".into(),
+            scopes,
+            created_at: Utc::now(),
+            expires_at: None,
+            revoked_at: None,
+        })
+        .await
+        .expect("token");
+    issued.plaintext.to_string()
+}
+
+/// A client that sends `token` and declares `purpose` on every request.
+pub fn client(token: Option<&str>, purpose: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        headers.insert(AUTHORIZATION, format!("Bearer {token}").parse().expect("header"));
+    }
+    if let Some(purpose) = purpose {
+        headers.insert("kinlink-purpose", purpose.parse().expect("header"));
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
 impl Server {
+    /// A server over a SQLite store in a temporary directory, with one
+    /// agency (a child protection authority), a team, and a supervisor
+    /// `tester` whose token every request sends.
     pub async fn start() -> (Self, Arc<dyn Store>) {
         let dir = TempDir::new().expect("temp dir");
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.expect("open store"));
-        let mut server = Self::start_with(store.clone()).await;
-        server._dir = Some(dir);
-        (server, store)
+        let store = SqliteStore::open(dir.path()).await.expect("open store");
+        let records: Arc<dyn Store> = Arc::new(store.clone());
+        let mut server = Self::start_on(records.clone(), Arc::new(store), "tester", |s| s).await;
+        server._dirs.push(dir);
+        (server, records)
     }
 
+    /// [`Server::start`] with the security settings changed by `configure`.
+    pub async fn start_configured(configure: impl FnOnce(Security) -> Security) -> (Self, Arc<dyn Store>) {
+        let dir = TempDir::new().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).await.expect("open store");
+        let records: Arc<dyn Store> = Arc::new(store.clone());
+        let mut server = Self::start_on(records.clone(), Arc::new(store), "tester", configure).await;
+        server._dirs.push(dir);
+        (server, records)
+    }
+
+    /// A server whose records are in `store`; accounts in a SQLite store of their own.
     pub async fn start_with(store: Arc<dyn Store>) -> Self {
+        let dir = TempDir::new().expect("temp dir");
+        let accounts = SqliteStore::open(dir.path()).await.expect("open store");
+        let mut server = Self::start_on(store, Arc::new(accounts), "tester", |s| s).await;
+        server._dirs.push(dir);
+        server
+    }
+
+    /// A server over `store`, records and accounts alike, as one process of
+    /// a deployment whose processes share the database; its test user
+    /// `username` is a supervisor of the same agency and team as every other
+    /// server's started so.
+    pub async fn start_shared(store: SqliteStore, username: &str) -> Self {
+        let records: Arc<dyn Store> = Arc::new(store.clone());
+        Self::start_on(records, Arc::new(store), username, |s| s).await
+    }
+
+    async fn start_on(
+        store: Arc<dyn Store>,
+        accounts: Arc<dyn AccountStore>,
+        username: &str,
+        configure: impl FnOnce(Security) -> Security,
+    ) -> Self {
+        let user = add_user(
+            &accounts,
+            username,
+            ("Child Protection Authority", AgencyType::ChildProtectionAuthority),
+            &[Role::Supervisor],
+        )
+        .await;
+        let master_key = MasterKey::generate().expect("key");
+        let deployment = Deployment {
+            store,
+            accounts: accounts.clone(),
+            security: configure(security(&master_key)),
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let (router, matcher) = kinlink_server::app(store);
+        let (router, matcher) = kinlink_server::app(deployment);
         let task = tokio::spawn(kinlink_server::serve_router(router, listener, async {
             let _ = stopped.await;
         }));
         Self {
             base,
             matcher,
-            http: reqwest::Client::new(),
+            http: client(Some(&user.token), Some("case_management")),
+            accounts,
+            user,
             stop: Some(stop),
             task,
-            _dir: None,
+            _dirs: Vec::new(),
         }
+    }
+
+    /// A client for a new user of the test user's agency with `roles`,
+    /// declaring `purpose`.
+    pub async fn client_for(&self, username: &str, roles: &[Role], purpose: &str) -> reqwest::Client {
+        let user = add_user(
+            &self.accounts,
+            username,
+            ("Child Protection Authority", AgencyType::ChildProtectionAuthority),
+            roles,
+        )
+        .await;
+        client(Some(&user.token), Some(purpose))
+    }
+
+    /// Writes as the test user: imported records belong to their agency and team.
+    pub fn actor(&self) -> Actor {
+        Actor::owned(
+            self.user.username.clone(),
+            Ownership {
+                user: self.user.id,
+                agency: self.user.agency,
+                team: Some(self.user.team),
+            },
+        )
     }
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
@@ -83,11 +303,13 @@ impl Server {
         let content_type = header(CONTENT_TYPE).unwrap_or_default();
         let location = header(LOCATION);
         let status = response.status();
+        let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         Reply {
             status,
             content_type,
             location,
+            headers,
             text,
         }
     }
@@ -310,6 +532,15 @@ impl Store for DownStore {
         Err(down())
     }
     async fn list(&self, _: RecordKind, _: Option<RecordId>, _: u32) -> Result<Vec<RawRecord>, StoreError> {
+        Err(down())
+    }
+    async fn list_visible(
+        &self,
+        _: RecordKind,
+        _: Option<RecordId>,
+        _: u32,
+        _: Option<&Visibility>,
+    ) -> Result<Vec<RawRecord>, StoreError> {
         Err(down())
     }
     async fn count(&self, _: RecordKind) -> Result<u64, StoreError> {

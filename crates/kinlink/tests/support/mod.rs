@@ -63,15 +63,46 @@ pub fn run(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Make the deployment of `dir` and the database of `args` ready to serve:
+/// `kinlink init` (the keys and an administrator), a supervisor `tester` of
+/// the first agency, and an API token of theirs for cases. Returns the token.
+pub fn init(dir: &Path, args: &[&str]) -> String {
+    run(kinlink(dir).args(args).arg("init"));
+    run(kinlink(dir).args(args).args([
+        "user",
+        "add",
+        "--username",
+        "tester",
+        "--agency",
+        "Child Protection Authority",
+        "--team",
+        "Reception",
+        "--role",
+        "supervisor",
+    ]));
+    let mut create = kinlink(dir);
+    create.args(args).args(["token", "create", "--user", "tester"]);
+    for action in ["create", "read", "list", "update"] {
+        create.args(["--scope", &format!("child_case:{action}")]);
+    }
+    let out = run(&mut create);
+    let token = out.split_whitespace().next().unwrap_or_default().to_owned();
+    assert!(token.starts_with("klt_"), "no token in {out:?}");
+    token
+}
+
 /// A running `kinlink serve`, killed when dropped.
 pub struct Server {
     child: Child,
     pub address: String,
+    /// Sent as `Authorization: Bearer ...`, with the purpose `case_management`.
+    token: String,
 }
 
 impl Server {
-    /// `kinlink serve` on a free loopback port, in `dir`, with `args` before `serve`.
-    pub fn start(dir: &Path, args: &[&str]) -> Server {
+    /// `kinlink serve` on a free loopback port, in `dir`, with `args` before
+    /// `serve`; requests authenticate with `token` (see [`init`]).
+    pub fn start(dir: &Path, args: &[&str], token: &str) -> Server {
         let mut cmd = kinlink(dir);
         cmd.args(args)
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -90,19 +121,25 @@ impl Server {
         Server {
             address: address.to_owned(),
             child,
+            token: token.to_owned(),
         }
     }
 
     pub fn get(&self, path: &str) -> (u16, Value) {
-        http(&self.address, "GET", path, None)
+        http(&self.address, "GET", path, None, Some(&self.token))
     }
 
     pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        http(&self.address, "POST", path, Some(body))
+        http(&self.address, "POST", path, Some(body), Some(&self.token))
     }
 
     pub fn put(&self, path: &str, body: &Value) -> (u16, Value) {
-        http(&self.address, "PUT", path, Some(body))
+        http(&self.address, "PUT", path, Some(body), Some(&self.token))
+    }
+
+    /// A GET without a token.
+    pub fn get_anonymous(&self, path: &str) -> (u16, Value) {
+        http(&self.address, "GET", path, None, None)
     }
 }
 
@@ -113,17 +150,27 @@ impl Drop for Server {
     }
 }
 
-/// One HTTP/1.1 request on its own connection; the status and the JSON body
-/// (`Null` if the body is not JSON).
-pub fn http(address: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+/// One HTTP/1.1 request on its own connection, with `token` and the purpose
+/// `case_management` if given; the status and the JSON body (`Null` if the
+/// body is not JSON).
+pub fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    token: Option<&str>,
+) -> (u16, Value) {
     let mut stream = TcpStream::connect(address).expect("connect to kinlink");
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .expect("set a read timeout");
     let body = body.map(Value::to_string).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\nKinlink-Purpose: case_management\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n{auth}\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
