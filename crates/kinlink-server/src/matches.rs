@@ -309,11 +309,7 @@ async fn tracing_request_matches(
     let records = Records::new(state.store.clone());
     let request = find::<TracingRequest>(state.store.as_ref(), &records, &auth, &key).await?;
     let stored = state.store.matches_for_request(request.meta.id).await?;
-    let stored = reachable(&state, &auth, stored, RecordKind::ChildCase).await?;
-    let ids: Vec<_> = stored.iter().map(|m| *m.id.as_uuid()).collect();
-    let out = list(stored, auth.grant.readable())?;
-    audit_access(state.store.as_ref(), &auth, ids).await?;
-    Ok(release(out))
+    respond_with_matches(&state, &auth, stored, RecordKind::ChildCase).await
 }
 
 /// Matches of a case
@@ -336,10 +332,22 @@ async fn case_matches(
     let records = Records::new(state.store.clone());
     let case = find::<ChildCase>(state.store.as_ref(), &records, &auth, &key).await?;
     let stored = state.store.matches_for_case(case.meta.id).await?;
-    let stored = reachable(&state, &auth, stored, RecordKind::TracingRequest).await?;
+    respond_with_matches(&state, &auth, stored, RecordKind::TracingRequest).await
+}
+
+/// The matches of one record as a response: only those whose other record
+/// (of kind `other`) the caller may reach, each shown by the groups it may
+/// read, and the access audited before anything is sent.
+async fn respond_with_matches(
+    state: &AppState,
+    auth: &Authorized,
+    stored: Vec<StoredMatch>,
+    other: RecordKind,
+) -> Result<Json<MatchList>, ApiError> {
+    let stored = reachable(state, auth, stored, other).await?;
     let ids: Vec<_> = stored.iter().map(|m| *m.id.as_uuid()).collect();
     let out = list(stored, auth.grant.readable())?;
-    audit_access(state.store.as_ref(), &auth, ids).await?;
+    audit_access(state.store.as_ref(), auth, ids).await?;
     Ok(release(out))
 }
 
