@@ -128,6 +128,45 @@ pub const ROUTES: &[RoutePolicy] = &[
         "/api/v1/matches/{match_id}/review",
         Record(MatchProposal, Update),
     ),
+    // Case management: the case file is part of the child's case, so its
+    // routes are the case's resource. Reading it (and its decisions and
+    // history) is Read, a command or a decision on an approval is Update,
+    // the caller's tasks and approvals across cases are List. The
+    // information sheets hold no personal data, but are Read too: they are
+    // for people working on cases, and nothing of case management reaches
+    // an immigration-enforcement principal or purpose.
+    route(
+        Method::GET,
+        "/api/v1/cases/{id}/casework",
+        Record(ChildCase, Read),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/cases/{id}/casework/history",
+        Record(ChildCase, Read),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/cases/{id}/casework/commands",
+        Record(ChildCase, Update),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/cases/{id}/casework/approvals/{approval_id}",
+        Record(ChildCase, Update),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/cases/{id}/decisions",
+        Record(ChildCase, Read),
+    ),
+    route(Method::GET, "/api/v1/approvals", Record(ChildCase, List)),
+    route(Method::GET, "/api/v1/tasks", Record(ChildCase, List)),
+    route(
+        Method::GET,
+        "/api/v1/info-sheets/{topic}/{lang}",
+        Record(ChildCase, Read),
+    ),
 ];
 
 /// The policy of `method` on the route template `path`, if the table has one.

@@ -25,19 +25,26 @@ pub struct ErrorBody {
     /// One of `malformed_json`, `invalid_fields`, `invalid_query`, `unsupported_media_type`,
     /// `payload_too_large`, `bad_request`, `missing_purpose`, `invalid_purpose`, `unauthenticated`,
     /// `sign_in_failed`, `totp_required`, `forbidden`, `csrf`, `too_many_requests`, `not_found`,
-    /// `method_not_allowed`, `conflict`, `unavailable`, `internal`.
+    /// `method_not_allowed`, `conflict`, `refused`, `translation_missing`, `unavailable`, `internal`.
     pub error: String,
     pub message: String,
     /// Every failing field, with its path in the request body (`invalid_fields` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<FieldError>>,
-    /// Why access was refused (`forbidden` only): a stable code such as
-    /// `firewall_enforcement_agency`, `action_not_allowed`, `token_scope`.
+    /// Why access was refused (`forbidden`): a stable code such as
+    /// `firewall_enforcement_agency`, `action_not_allowed`, `token_scope`; or
+    /// which case management rule refused a step (`refused`): `wrong_stage`,
+    /// `caseload_limit`, `bid_required`, `presumed_minor`, ...
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The record's version now (`conflict` only): reload it and apply the change again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// The refused rule's details (`refused` only): stages, limits, missing
+    /// steps, counts; never a value from a record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 /// An error on its way to becoming a response.
@@ -57,6 +64,7 @@ impl ApiError {
                 fields: None,
                 reason: None,
                 current_version: None,
+                details: None,
             },
         }
     }
@@ -126,6 +134,29 @@ impl ApiError {
         let mut error = Self::new(StatusCode::FORBIDDEN, "forbidden", message);
         error.body.reason = Some(reason.to_owned());
         error
+    }
+
+    /// A step of case management refused by its rules (422): `reason` is the
+    /// rule's code, `details` what it found (no personal value).
+    pub fn refused(reason: &str, message: impl Into<String>, details: Option<serde_json::Value>) -> Self {
+        let mut error = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message);
+        error.body.reason = Some(reason.to_owned());
+        error.body.details = details;
+        error
+    }
+
+    /// The same error listing failing fields, each path prefixed with `prefix`.
+    pub fn with_fields(mut self, fields: Vec<FieldError>, prefix: &str) -> Self {
+        self.body.fields = Some(
+            fields
+                .into_iter()
+                .map(|f| FieldError {
+                    path: join_path(prefix, &f.path),
+                    message: f.message,
+                })
+                .collect(),
+        );
+        self
     }
 
     pub fn with_code(status: StatusCode, code: &str, message: impl Into<String>) -> Self {

@@ -17,6 +17,7 @@
 
 pub mod access;
 mod audit;
+mod casework;
 mod error;
 mod export;
 mod extract;
@@ -52,6 +53,7 @@ use error::{ApiError, ErrorBody};
 use extract::BODY_LIMIT;
 use session::SecurityState;
 
+pub use kinlink_casework::CaseworkConfig;
 pub use matcher::{Matcher, MatcherError};
 pub use session::{normalise_username, seal_totp};
 
@@ -64,6 +66,8 @@ pub(crate) struct AppState {
     pub(crate) openapi: Arc<utoipa::openapi::OpenApi>,
     /// Told of every write, so that matching starts at once.
     pub(crate) matcher: Matcher,
+    /// Case management deadlines and limits.
+    pub(crate) casework: Arc<CaseworkConfig>,
 }
 
 /// How the server authenticates.
@@ -137,6 +141,8 @@ pub struct Deployment {
     pub store: Arc<dyn Store>,
     pub accounts: Arc<dyn AccountStore>,
     pub security: Security,
+    /// Case management deadlines and limits (guardian delay, caseload limit, ...).
+    pub casework: CaseworkConfig,
 }
 
 #[derive(OpenApi)]
@@ -150,6 +156,7 @@ pub struct Deployment {
     tags(
         (name = "cases", description = "Children registered with the agency"),
         (name = "tracing requests", description = "Relatives looking for a child"),
+        (name = "case management", description = "Each child's case file from identification to a durable solution: commands, approvals, tasks, decisions, information sheets"),
         (name = "matches", description = "Cases that may be the child a tracing request seeks, and their review"),
         (name = "session", description = "Signing in and out, the second factor, who am I"),
         (name = "operations", description = "Probes and this document"),
@@ -163,6 +170,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(records::cases::routes())
         .merge(records::tracing_requests::routes())
         .merge(matches::routes())
+        .merge(casework::routes())
         .routes(routes!(session::sign_in, session::whoami, session::sign_out))
         .routes(routes!(session::enrol_totp))
         .routes(routes!(session::confirm_totp))
@@ -257,6 +265,7 @@ pub fn app(deployment: Deployment) -> (axum::Router, Matcher) {
         security: Arc::new(deployment.security.into_state()),
         openapi: Arc::new(openapi),
         matcher: matcher.clone(),
+        casework: Arc::new(deployment.casework),
     };
     let router = router
         // On matched routes only: an unrouted request gets the fallback's 404.

@@ -37,6 +37,10 @@ pub trait ApiRecord: Record {
     const EXPORT_STEM: &'static str;
     /// The record's rows in the interchange CSV format.
     fn interchange_rows(id: String, record: &Self) -> Vec<InterchangeRow>;
+    /// The record as a child case, if it is one (a new case gets its case file).
+    fn as_child_case(&self) -> Option<&ChildCase> {
+        None
+    }
 }
 
 impl ApiRecord for ChildCase {
@@ -45,6 +49,9 @@ impl ApiRecord for ChildCase {
     const EXPORT_STEM: &'static str = "cases";
     fn interchange_rows(id: String, record: &Self) -> Vec<InterchangeRow> {
         vec![kinlink_interchange::row_from_case(id, record)]
+    }
+    fn as_child_case(&self) -> Option<&ChildCase> {
+        Some(self)
     }
 }
 
@@ -346,10 +353,21 @@ pub async fn create<T: ApiRecord>(
     let record = Validated::new(record, latest_today(Utc::now())).map_err(|e| ApiError::validation(e, ""))?;
     auth.grant.check_create(record.as_ref()).map_err(policy_error)?;
     // The store appends the creation's audit entry in the same transaction.
-    let stored = Records::<T>::new(state.store)
+    let stored = Records::<T>::new(state.store.clone())
         .create(record, &auth.actor())
         .await?;
     state.matcher.notify();
+    // Every case has a case file from its identification. Should this
+    // second write fail, the case is stored all the same and its file is
+    // opened on first use (`casework::open_case_file` is idempotent).
+    if let Some(case) = stored.record.as_child_case()
+        && let Err(e) = crate::casework::open_case_file(&state, &stored.meta, case, &auth.actor()).await
+    {
+        tracing::warn!(
+            status = e.status_code().as_u16(),
+            "the new case's case file was not opened"
+        );
+    }
     let location = format!("{}/{}", T::COLLECTION, stored.meta.id);
     let mut response = written(&auth, stored);
     *response.status_mut() = StatusCode::CREATED;

@@ -841,6 +841,8 @@ async fn the_audit_log_records_who_touched_which_record_for_which_purpose() {
         seen,
         [
             by(EventKind::Create, tester, Outcome::Success),
+            // The case's case file, opened with it.
+            by(EventKind::Create, tester, Outcome::Success),
             by(EventKind::Read, tester, Outcome::Success),
             by(
                 EventKind::Read,

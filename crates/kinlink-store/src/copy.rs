@@ -290,6 +290,49 @@ pub const TABLES: &[Table] = &[
         key: 1,
         kind: TableKind::Data,
     },
+    // 0005: case files, the commands that made them, and the alerts they raised.
+    Table {
+        name: "case_files",
+        columns: &[
+            column("case_id", Id),
+            column("version", BigInt),
+            column("body", Text),
+            column("created_at", Timestamp),
+            column("created_by", Text),
+            column("updated_at", Timestamp),
+            column("updated_by", Text),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "case_file_events",
+        columns: &[
+            column("case_id", Id),
+            column("version", BigInt),
+            column("command_kind", Text),
+            column("command", Text),
+            column("actor", Text),
+            column("purpose", OptionalText),
+            column("at", Timestamp),
+        ],
+        key: 2,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "case_alerts",
+        columns: &[
+            column("id", Id),
+            column("case_id", Id),
+            column("version", BigInt),
+            column("recipient", Text),
+            column("kind", Text),
+            column("notice", Text),
+            column("created_at", Timestamp),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
     Table {
         name: "audit_entries",
         columns: &[

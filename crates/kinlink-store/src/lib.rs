@@ -25,6 +25,8 @@ mod accounts_sql;
 pub mod audit;
 mod audit_sql;
 mod batch;
+mod casework;
+mod casework_sql;
 pub mod copy;
 mod error;
 mod match_sql;
@@ -38,6 +40,10 @@ mod types;
 pub use accounts::{
     AccountStore, AgencyRecord, NewUser, SessionRecord, StoredTotp, TeamRecord, TokenRecord, UserRecord,
 };
+pub use casework::{
+    CaseCommand, CaseFileEvent, CaseFileWithCase, CaseworkStore, NewAlert, StoredAlert, StoredCaseFile,
+};
+pub use casework_sql::case_files_with_cases;
 pub use error::StoreError;
 pub use matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
@@ -59,9 +65,10 @@ use kinlink_policy::Resource;
 use uuid::Uuid;
 
 /// What a backend must do. Every write is atomic: it fully happens or not at all.
-/// Every store also keeps match proposals and the change feed ([`MatchStore`]).
+/// Every store also keeps match proposals and the change feed ([`MatchStore`])
+/// and case files ([`CaseworkStore`]).
 #[async_trait]
-pub trait Store: MatchStore + Send + Sync + 'static {
+pub trait Store: MatchStore + CaseworkStore + Send + Sync + 'static {
     /// Insert a new record at version 1, minting its id and number.
     async fn insert(
         &self,

@@ -16,9 +16,9 @@ use kinlink_core::{
 use kinlink_policy::{AgencyType, FieldGroups, Purpose, Resource, Role};
 use kinlink_store::audit::{all_entries, checkpoint_if_due, verify_audit};
 use kinlink_store::{
-    AccountStore, Actor, ChangeCursor, ImportItem, MatchId, MatchLabel, MatchStatus, NewUser, Ownership,
-    PgOptions, PgStore, ProposedMatch, RecordWrite, Records, ReviewDecision, SessionRecord, SqliteStore,
-    Store, StoreError, StoredTotp, TokenRecord, Visibility,
+    AccountStore, Actor, CaseCommand, ChangeCursor, ImportItem, MatchId, MatchLabel, MatchStatus, NewAlert,
+    NewUser, Ownership, PgOptions, PgStore, ProposedMatch, RecordWrite, Records, ReviewDecision,
+    SessionRecord, SqliteStore, Store, StoreError, StoredTotp, TokenRecord, Visibility,
 };
 use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 use uuid::Uuid;
@@ -297,6 +297,9 @@ contract!(
     proposals_need_an_existing_request_and_distinct_cases,
     the_change_feed_follows_every_write_in_order,
     the_matcher_position_only_moves_forward,
+    case_files_compare_and_swap_and_keep_every_command,
+    a_stale_case_file_update_writes_nothing,
+    case_files_are_listed_with_their_cases,
 );
 
 async fn creates_and_reads_with_numbers(store: Arc<dyn Store>) {
@@ -959,7 +962,7 @@ async fn sqlite_data_survives_reopening() {
     })
     .await;
     let store = SqliteStore::open(dir.path()).await.expect("opens");
-    assert_eq!(store.schema_version().await.expect("reads"), 4);
+    assert_eq!(store.schema_version().await.expect("reads"), 5);
     let raw = Raw::Sqlite(dir.path().join("kinlink.sqlite"));
     assert_eq!(raw.applied_migrations().await.expect("reads"), MIGRATIONS);
 }
@@ -972,7 +975,7 @@ async fn postgres_data_survives_reconnecting() {
     data_survives_reopening(async || database.connect().await).await;
     assert_eq!(
         database.connect_pg().await.schema_version().await.expect("reads"),
-        4
+        5
     );
     let raw = Raw::Postgres(database.url.clone());
     assert_eq!(raw.applied_migrations().await.expect("reads"), MIGRATIONS);
@@ -1921,7 +1924,7 @@ impl Raw {
 /// The migrations every database holds: records (0001), matches (0002),
 /// accounts (0003) and the audit log (0004). The schema version is the
 /// highest migration applied: 4.
-const MIGRATIONS: [i64; 4] = [1, 2, 3, 4];
+const MIGRATIONS: [i64; 5] = [1, 2, 3, 4, 5];
 
 /// The triggers refuse changes to the log, and a write whose audit entry
 /// cannot be appended is not written either.
@@ -1978,4 +1981,197 @@ async fn postgres_servers_side_by_side_extend_one_chain() {
         .await
         .expect("one unbroken chain");
     assert_eq!(verified.entries, 120);
+}
+
+// Case files (0005). The store treats the body as opaque JSON; the case
+// management rules are `kinlink_casework`'s and are tested through HTTP.
+
+fn command<'a>(kind: &'a str, body: &'a str) -> CaseCommand<'a> {
+    CaseCommand { kind, body }
+}
+
+async fn case_files_compare_and_swap_and_keep_every_command(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let case_id = cases
+        .create(case("Amina"), &actor())
+        .await
+        .expect("created")
+        .meta
+        .id;
+    let missing = RecordId::from_uuid(Uuid::now_v7());
+    assert!(matches!(
+        store.create_case_file(missing, "{}", &actor()).await,
+        Err(StoreError::NotFound {
+            kind: RecordKind::ChildCase
+        })
+    ));
+    let created = store
+        .create_case_file(case_id, r#"{"stage":"identified"}"#, &actor())
+        .await
+        .expect("created");
+    assert_eq!(created.version, 1);
+    // Creating again returns the stored one, unchanged.
+    let again = store
+        .create_case_file(case_id, r#"{"stage":"other"}"#, &Actor::new("second"))
+        .await
+        .expect("idempotent");
+    assert_eq!(again, created);
+
+    let writer = Actor::new("cw-1").with_purpose(Purpose::BestInterestsProcedure);
+    let alert = NewAlert {
+        recipient: "sup-1".into(),
+        kind: "approval_requested".into(),
+        notice: r#"{"notice":"approval_requested"}"#.into(),
+    };
+    let updated = store
+        .update_case_file(
+            case_id,
+            1,
+            r#"{"stage":"registered"}"#,
+            command("register", r#"{"command":"register"}"#),
+            std::slice::from_ref(&alert),
+            &writer,
+        )
+        .await
+        .expect("updated");
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.body, r#"{"stage":"registered"}"#);
+    assert_eq!(updated.updated_by, "cw-1");
+    assert_eq!(updated.created_by, "test");
+    match store
+        .update_case_file(
+            case_id,
+            1,
+            r#"{"stage":"stale"}"#,
+            command("register", "{}"),
+            &[],
+            &writer,
+        )
+        .await
+    {
+        Err(StoreError::Conflict {
+            expected: 1,
+            current: 2,
+        }) => {}
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(matches!(
+        store
+            .update_case_file(missing, 1, "{}", command("register", "{}"), &[], &writer)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let read = store
+        .get_case_file(case_id)
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!(read, updated);
+    assert!(store.get_case_file(missing).await.expect("reads").is_none());
+
+    let history = store.case_file_history(case_id).await.expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].version, 2);
+    assert_eq!(history[0].command_kind, "register");
+    assert_eq!(history[0].command, r#"{"command":"register"}"#);
+    assert_eq!(history[0].actor, "cw-1");
+    assert_eq!(history[0].purpose.as_deref(), Some("best_interests_procedure"));
+
+    let alerts = store.alerts_for("sup-1").await.expect("alerts");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].case_id, case_id);
+    assert_eq!(alerts[0].version, 2);
+    assert_eq!(alerts[0].kind, "approval_requested");
+    assert!(store.alerts_for("cw-1").await.expect("alerts").is_empty());
+
+    // The creation and the update are in the audit log, under the case, for their purpose.
+    let audit = audit_of(&store, case_id).await;
+    let kinds: Vec<_> = audit.iter().map(|e| e.event.kind).collect();
+    assert_eq!(kinds, [EventKind::Create, EventKind::Create, EventKind::Update]);
+    assert_eq!(
+        audit.last().and_then(|e| e.event.purpose),
+        Some(Purpose::BestInterestsProcedure)
+    );
+}
+
+async fn a_stale_case_file_update_writes_nothing(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let case_id = cases
+        .create(case("Amina"), &actor())
+        .await
+        .expect("created")
+        .meta
+        .id;
+    store
+        .create_case_file(case_id, "{}", &actor())
+        .await
+        .expect("created");
+    let alert = NewAlert {
+        recipient: "sup-1".into(),
+        kind: "detention_alert".into(),
+        notice: "{}".into(),
+    };
+    let audit_before = store.audit_len().await.expect("audit");
+    let stale = store
+        .update_case_file(
+            case_id,
+            7,
+            "{}",
+            command("record_detention", "{}"),
+            &[alert],
+            &actor(),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{stale:?}");
+    assert!(
+        store
+            .case_file_history(case_id)
+            .await
+            .expect("history")
+            .is_empty()
+    );
+    assert!(store.alerts_for("sup-1").await.expect("alerts").is_empty());
+    assert_eq!(store.audit_len().await.expect("audit"), audit_before);
+    assert_eq!(
+        store
+            .get_case_file(case_id)
+            .await
+            .expect("reads")
+            .expect("exists")
+            .version,
+        1
+    );
+}
+
+async fn case_files_are_listed_with_their_cases(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let mut ids = Vec::new();
+    for given in ["Amina", "Yonas", "Farid"] {
+        let id = cases
+            .create(case(given), &actor())
+            .await
+            .expect("created")
+            .meta
+            .id;
+        ids.push(id);
+    }
+    // A case without a file (written before 0005) is not listed.
+    for id in &ids[..2] {
+        store
+            .create_case_file(*id, &format!(r#"{{"case_id":"{id}"}}"#), &actor())
+            .await
+            .expect("file");
+    }
+    let listed = kinlink_store::case_files_with_cases(store.as_ref())
+        .await
+        .expect("lists");
+    let listed_ids: Vec<_> = listed.iter().map(|f| f.file.case_id).collect();
+    let mut expected = ids[..2].to_vec();
+    expected.sort();
+    assert_eq!(listed_ids, expected);
+    for f in &listed {
+        assert_eq!(f.case.meta.id, f.file.case_id);
+        assert!(f.file.body.contains(&f.file.case_id.to_string()));
+    }
+    assert_eq!(store.case_files().await.expect("lists").len(), 2);
 }

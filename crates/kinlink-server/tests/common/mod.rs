@@ -16,9 +16,10 @@ use kinlink_policy::{Action, AgencyType, Resource, Role};
 use kinlink_server::{Deployment, Security};
 use kinlink_store::audit::{AuditEntry, AuditEvent, SigningKey};
 use kinlink_store::{
-    AccountStore, Actor, ChangeCursor, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, NewUser,
-    Ownership, ProposalOutcome, ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite,
-    ReviewDecision, SqliteStore, Store, StoreError, StoredCheckpoint, StoredMatch, TokenRecord, Visibility,
+    AccountStore, Actor, CaseCommand, CaseFileEvent, CaseworkStore, ChangeCursor, ImportItem, ImportOutcome,
+    MatchId, MatchReview, MatchStore, NewAlert, NewUser, Ownership, ProposalOutcome, ProposedMatch,
+    RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite, ReviewDecision, SqliteStore, Store,
+    StoreError, StoredAlert, StoredCaseFile, StoredCheckpoint, StoredMatch, TokenRecord, Visibility,
 };
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
@@ -228,11 +229,31 @@ impl Server {
         Self::start_on(records, Arc::new(store), username, |s| s).await
     }
 
+    /// A server over a SQLite store with the case management settings `casework`.
+    pub async fn start_casework(casework: kinlink_server::CaseworkConfig) -> (Self, Arc<dyn Store>) {
+        let dir = TempDir::new().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).await.expect("open store");
+        let records: Arc<dyn Store> = Arc::new(store.clone());
+        let mut server = Self::start_full(records.clone(), Arc::new(store), "tester", |s| s, casework).await;
+        server._dirs.push(dir);
+        (server, records)
+    }
+
     async fn start_on(
         store: Arc<dyn Store>,
         accounts: Arc<dyn AccountStore>,
         username: &str,
         configure: impl FnOnce(Security) -> Security,
+    ) -> Self {
+        Self::start_full(store, accounts, username, configure, Default::default()).await
+    }
+
+    async fn start_full(
+        store: Arc<dyn Store>,
+        accounts: Arc<dyn AccountStore>,
+        username: &str,
+        configure: impl FnOnce(Security) -> Security,
+        casework: kinlink_server::CaseworkConfig,
     ) -> Self {
         let user = add_user(
             &accounts,
@@ -246,6 +267,7 @@ impl Server {
             store,
             accounts: accounts.clone(),
             security: configure(security(&master_key)),
+            casework,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
@@ -627,6 +649,36 @@ impl MatchStore for DownStore {
         Err(down())
     }
     async fn advance_matcher_position(&self, _: i64) -> Result<(), StoreError> {
+        Err(down())
+    }
+}
+
+#[async_trait]
+impl CaseworkStore for DownStore {
+    async fn create_case_file(&self, _: RecordId, _: &str, _: &Actor) -> Result<StoredCaseFile, StoreError> {
+        Err(down())
+    }
+    async fn get_case_file(&self, _: RecordId) -> Result<Option<StoredCaseFile>, StoreError> {
+        Err(down())
+    }
+    async fn update_case_file(
+        &self,
+        _: RecordId,
+        _: i64,
+        _: &str,
+        _: CaseCommand<'_>,
+        _: &[NewAlert],
+        _: &Actor,
+    ) -> Result<StoredCaseFile, StoreError> {
+        Err(down())
+    }
+    async fn case_file_history(&self, _: RecordId) -> Result<Vec<CaseFileEvent>, StoreError> {
+        Err(down())
+    }
+    async fn case_files(&self) -> Result<Vec<StoredCaseFile>, StoreError> {
+        Err(down())
+    }
+    async fn alerts_for(&self, _: &str) -> Result<Vec<StoredAlert>, StoreError> {
         Err(down())
     }
 }
