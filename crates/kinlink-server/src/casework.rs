@@ -297,6 +297,67 @@ pub(crate) async fn open_case_file(
         .await?)
 }
 
+/// A change of a case's accompaniment or sex, checked against its case file
+/// before the case is written: the case file keeps them too (the guardian
+/// rules and the detention report depend on them). `None` if nothing
+/// changes or the case has no file yet (it is opened with the new values).
+/// A change the case management rules refuse (an unaccompanied child left
+/// without a guardian) is refused for the case as well.
+pub(crate) async fn profile_change(
+    state: &AppState,
+    auth: &Authorized,
+    case_id: RecordId,
+    case: &ChildCase,
+) -> Result<Option<(i64, CaseFile)>, ApiError> {
+    let Some(stored) = state.store.get_case_file(case_id).await? else {
+        return Ok(None);
+    };
+    let mut file = parse_file(&stored)?;
+    if file.accompaniment == case.accompaniment && file.sex == case.child.sex {
+        return Ok(None);
+    }
+    let command = Command::UpdateProfile {
+        accompaniment: case.accompaniment,
+        sex: case.child.sex,
+    };
+    let caseloads = Caseloads::default();
+    let ctx = Context {
+        now: Utc::now(),
+        config: &state.casework,
+        caseloads: &caseloads,
+    };
+    file.apply(&ctx, &cw_actor(auth), command).map_err(refused)?;
+    Ok(Some((stored.version, file)))
+}
+
+/// Store a profile change checked by [`profile_change`], after the case was written.
+pub(crate) async fn store_profile_change(
+    state: &AppState,
+    auth: &Authorized,
+    (version, file): (i64, CaseFile),
+) -> Result<(), ApiError> {
+    let command = Command::UpdateProfile {
+        accompaniment: file.accompaniment,
+        sex: file.sex,
+    };
+    let command_json = serde_json::to_string(&command).map_err(|_| ApiError::internal())?;
+    state
+        .store
+        .update_case_file(
+            file.case_id,
+            version,
+            &encode_file(&file)?,
+            CaseCommand {
+                kind: "update_profile",
+                body: &command_json,
+            },
+            &[],
+            &auth.actor(),
+        )
+        .await?;
+    Ok(())
+}
+
 /// The case `key` in the grant's scope, and its case file (opened if the
 /// case has none yet, e.g. a case imported before case files existed).
 async fn load(

@@ -51,21 +51,23 @@ pub struct ErrorBody {
 #[derive(Clone, Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    // Boxed: handlers return `Result<_, ApiError>` everywhere, and the body
+    // would make every such result large.
+    body: Box<ErrorBody>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 error: code.to_owned(),
                 message: message.into(),
                 fields: None,
                 reason: None,
                 current_version: None,
                 details: None,
-            },
+            }),
         }
     }
 
@@ -254,7 +256,7 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unauthenticated = self.status == StatusCode::UNAUTHORIZED;
-        let mut response = (self.status, Json(self.body)).into_response();
+        let mut response = (self.status, Json(*self.body)).into_response();
         if unauthenticated {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -441,6 +441,12 @@ pub async fn update<T: ApiRecord>(
         .map_err(policy_error)?;
     let record =
         Validated::new(merged, latest_today(Utc::now())).map_err(|e| ApiError::validation(e, "record."))?;
+    // A case's accompaniment and sex are also its case file's: checked by
+    // the case management rules before anything is written.
+    let profile = match record.as_ref().as_child_case() {
+        Some(case) => crate::casework::profile_change(&state, &auth, stored.meta.id, case).await?,
+        None => None,
+    };
     let updated = records
         .update(stored.meta.id, body.version, record, &auth.actor())
         .await
@@ -450,6 +456,16 @@ pub async fn update<T: ApiRecord>(
         })?;
     // The store appended the update's audit entry in the same transaction.
     state.matcher.notify();
+    if let Some(profile) = profile
+        && let Err(e) = crate::casework::store_profile_change(&state, &auth, profile).await
+    {
+        // The case is written; its file changed meanwhile (409) or the
+        // database failed. The next edit of the case brings them in step.
+        tracing::warn!(
+            status = e.status_code().as_u16(),
+            "a case's profile change did not reach its case file"
+        );
+    }
     Ok(written(&auth, updated))
 }
 

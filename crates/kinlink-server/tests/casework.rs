@@ -1281,3 +1281,46 @@ async fn immigration_enforcement_gets_nothing_from_case_management() {
     assert_eq!(case_file(&server, &cw, &id).await["version"], version);
     server.stop().await;
 }
+
+/// The case file keeps the case's accompaniment and sex in step: an edit of
+/// the case changes them, and one the rules refuse (an unaccompanied child
+/// left with only a lawyer) is refused for the case too.
+#[tokio::test]
+async fn editing_the_case_keeps_its_case_file_in_step() {
+    let (server, _) = Server::start().await;
+    let cw = caseworker(&server, "cw-profile", "case_management").await;
+    let id = create_case(&server, &cw, "accompanied").await;
+    let mut version = 1;
+    step(&server, &cw, &id, &mut version, Command::Register).await;
+    let lawyer = Command::AppointRepresentative {
+        id: entry(),
+        representative: user("lawyer-1"),
+        role: RepresentativeRole::LegalRepresentative,
+        handover_from: None,
+        caseload_override_reason: None,
+    };
+    let out = step(&server, &cw, &id, &mut version, lawyer).await;
+    assert_eq!(out["case_file"]["stage"], "guardian_appointed");
+    let put = |record_version: i64, accompaniment: &str| {
+        let mut record = (CASES.valid)("Ahmad");
+        record["accompaniment"] = json!(accompaniment);
+        cw.put(server.url(&format!("/api/v1/cases/{id}")))
+            .json(&json!({"version": record_version, "record": record}))
+    };
+    // Unaccompanied with only a legal representative: refused, nothing written.
+    let reply = server.send(put(1, "unaccompanied")).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    assert_eq!(reply.json()["reason"], "would_leave_unrepresented");
+    let case = server
+        .send(cw.get(server.url(&format!("/api/v1/cases/{id}"))))
+        .await;
+    assert_eq!(case.json()["version"], 1);
+    // With a guardian appointed too, the change goes through to both.
+    step(&server, &cw, &id, &mut version, appoint("guardian-profile", None)).await;
+    let reply = server.send(put(1, "separated")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let file = case_file(&server, &cw, &id).await;
+    assert_eq!(file["case_file"]["accompaniment"], "separated");
+    assert_eq!(file["version"], version + 1);
+    server.stop().await;
+}

@@ -58,6 +58,12 @@ pub struct Config {
     pub db_acquire_timeout: String,
     /// SQLite: longest a write waits for another writer before failing.
     pub sqlite_busy_timeout: String,
+    /// Case management deadlines and limits, as a `[casework]` table in the
+    /// file: `guardian_delay_hours` (24), `max_guardian_caseload` (25),
+    /// `bia_due_days` (30), `follow_up_visit_days` ([14, 90, 180]),
+    /// `approval_overdue_hours` (72).
+    #[serde(default)]
+    pub casework: kinlink_server::CaseworkConfig,
 }
 
 impl Default for Config {
@@ -73,6 +79,7 @@ impl Default for Config {
             db_statement_timeout: pg.statement_timeout.map_or("off".to_owned(), format_duration),
             db_acquire_timeout: format_duration(pg.acquire_timeout),
             sqlite_busy_timeout: format_duration(sqlite.busy_timeout),
+            casework: kinlink_server::CaseworkConfig::default(),
         }
     }
 }

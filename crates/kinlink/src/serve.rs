@@ -74,8 +74,7 @@ pub async fn run(args: &ServeArgs, config: &Config) -> Result<()> {
         store,
         accounts,
         security,
-        // The defaults of the source texts (guardian within 24 h, 25 children per guardian).
-        casework: kinlink_server::CaseworkConfig::default(),
+        casework: config.casework.clone(),
     };
     kinlink_server::serve(deployment, listener, shutdown_signal())
         .await

@@ -450,6 +450,28 @@ fn configuration_precedence_is_file_then_environment_then_flags() {
     std::fs::write(dir.join("other.toml"), "data_dir = \"from-other\"\n").expect("write");
     let other = stdout(kinlink(dir).args(["--config", "other.toml", "config"]));
     assert!(other.contains(r#"data_dir = "from-other""#), "{other}");
+    // Case management settings, as a table; defaults otherwise, and typos refused.
+    assert!(defaults.contains("guardian_delay_hours = 24"), "{defaults}");
+    assert!(defaults.contains("max_guardian_caseload = 25"), "{defaults}");
+    std::fs::write(
+        dir.join("casework.toml"),
+        "[casework]\nguardian_delay_hours = 12\nmax_guardian_caseload = 10\n",
+    )
+    .expect("write");
+    let casework = stdout(kinlink(dir).args(["--config", "casework.toml", "config"]));
+    assert!(casework.contains("guardian_delay_hours = 12"), "{casework}");
+    assert!(casework.contains("max_guardian_caseload = 10"), "{casework}");
+    assert!(casework.contains("bia_due_days = 30"), "{casework}");
+    std::fs::write(
+        dir.join("casework-typo.toml"),
+        "[casework]\nguardian_delay = 12\n",
+    )
+    .expect("write");
+    kinlink(dir)
+        .args(["--config", "casework-typo.toml", "config"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("guardian_delay"));
     std::fs::write(dir.join("typo.toml"), "data-dir = \"x\"\n").expect("write");
     kinlink(dir)
         .args(["--config", "typo.toml", "config"])
