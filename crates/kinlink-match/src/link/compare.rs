@@ -5,7 +5,7 @@
 use kinlink_core::DateInterval;
 
 use super::record::{Birth, BirthPrecision, DocumentKey, MatchRecord};
-use crate::names::{Level, NameKey, compare_names};
+use crate::names::{Level, NameKey, TokenMemo, compare_names_with};
 
 /// The compared fields, in comparison-vector order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -138,10 +138,15 @@ impl NameLevel {
 
     /// Compares two names.
     pub fn of(a: &NameKey, b: &NameKey) -> NameLevel {
+        NameLevel::of_with(a, b, &mut TokenMemo::off())
+    }
+
+    /// [`NameLevel::of`], with token comparisons remembered in `memo`.
+    pub fn of_with<'t>(a: &'t NameKey, b: &'t NameKey, memo: &mut TokenMemo<'t>) -> NameLevel {
         if a.is_empty() || b.is_empty() {
             return NameLevel::Missing;
         }
-        let c = compare_names(a, b);
+        let c = compare_names_with(a, b, memo);
         let Some(weakest) = c.weakest() else {
             return NameLevel::Different;
         };
@@ -233,8 +238,8 @@ fn agree<T: PartialEq>(a: Option<&T>, b: Option<&T>) -> u8 {
     }
 }
 
-fn place_level(a: &NameKey, b: &NameKey) -> u8 {
-    match NameLevel::of(a, b) {
+fn place_level<'t>(a: &'t NameKey, b: &'t NameKey, memo: &mut TokenMemo<'t>) -> u8 {
+    match NameLevel::of_with(a, b, memo) {
         NameLevel::Missing => 0,
         NameLevel::Different | NameLevel::Somewhat => 1,
         NameLevel::Close => 2,
@@ -324,11 +329,15 @@ fn date_level(a: Option<&DateInterval>, b: Option<&DateInterval>) -> u8 {
 /// among the other names): the given name then counts as the whole names'
 /// agreement. A sibling's whole name has a given name of its own, in
 /// conflict, so its whole-name agreement stays below `Strong`.
-fn name_levels(a: &MatchRecord, b: &MatchRecord) -> (NameLevel, NameLevel) {
-    let direct_given = NameLevel::of(&a.given, &b.given);
-    let direct_family = NameLevel::of(&a.family, &b.family);
+fn name_levels<'t>(
+    a: &'t MatchRecord,
+    b: &'t MatchRecord,
+    memo: &mut TokenMemo<'t>,
+) -> (NameLevel, NameLevel) {
+    let direct_given = NameLevel::of_with(&a.given, &b.given, memo);
+    let direct_family = NameLevel::of_with(&a.family, &b.family, memo);
     // Never above `Strong`: the order of the parts is not the recorded one.
-    let whole = NameLevel::of(&a.name, &b.name).min(NameLevel::Strong);
+    let whole = NameLevel::of_with(&a.name, &b.name, memo).min(NameLevel::Strong);
     let family = if direct_family == NameLevel::Missing || whole > direct_family {
         whole
     } else {
@@ -345,6 +354,12 @@ fn name_levels(a: &MatchRecord, b: &MatchRecord) -> (NameLevel, NameLevel) {
 /// The comparison vector of two records. Symmetric in its arguments except
 /// where the names module's alignment is (it is symmetric by design).
 pub fn compare(a: &MatchRecord, b: &MatchRecord) -> Levels {
+    compare_with(a, b, &mut TokenMemo::off())
+}
+
+/// [`compare`], with token comparisons remembered in `memo`: for one record
+/// compared with many (a query and its candidates). Same result.
+pub fn compare_with<'t>(a: &'t MatchRecord, b: &'t MatchRecord, memo: &mut TokenMemo<'t>) -> Levels {
     // Languages stand in for the origin when a country is unknown; with both
     // countries known they would count the same evidence twice.
     let both_countries = a.country.is_some() && b.country.is_some();
@@ -355,21 +370,21 @@ pub fn compare(a: &MatchRecord, b: &MatchRecord) -> Levels {
     } else {
         1
     };
-    let (given, family) = name_levels(a, b);
+    let (given, family) = name_levels(a, b, memo);
     [
         given as u8,
         family as u8,
         agree(a.sex.as_ref(), b.sex.as_ref()),
         BirthLevel::of(a.birth.as_ref(), b.birth.as_ref()) as u8,
         agree(a.country.as_ref(), b.country.as_ref()),
-        place_level(&a.origin, &b.origin),
-        place_level(&a.separation_place, &b.separation_place),
+        place_level(&a.origin, &b.origin, memo),
+        place_level(&a.separation_place, &b.separation_place, memo),
         date_level(a.separation_date.as_ref(), b.separation_date.as_ref()),
-        NameLevel::of(&a.mother, &b.mother) as u8,
-        NameLevel::of(&a.father, &b.father) as u8,
+        NameLevel::of_with(&a.mother, &b.mother, memo) as u8,
+        NameLevel::of_with(&a.father, &b.father, memo) as u8,
         languages,
         document_level(&a.documents, &b.documents),
-        place_level(&a.street, &b.street),
+        place_level(&a.street, &b.street, memo),
         agree(a.house_number.as_ref(), b.house_number.as_ref()),
         code_level(a.postcode.as_ref(), b.postcode.as_ref()),
     ]

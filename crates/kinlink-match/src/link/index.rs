@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::compare::{Levels, compare};
+use super::compare::{Levels, compare, compare_with};
 use super::model::{Label, Model, Score, TermFrequencies};
 use super::record::{BlockKey, MatchRecord};
-use crate::names::TokenInterner;
+use crate::names::{TokenInterner, TokenMemo};
 
 /// Blocking keys whose block holds more records than this are skipped at
 /// query time (a very common name alone finds too many to compare; the
@@ -300,11 +300,12 @@ impl Index {
     pub fn top_k(&self, model: &Model, record: &MatchRecord, k: usize) -> (Vec<Candidate>, usize) {
         let slots = self.candidates(record);
         let compared = slots.len();
+        let mut memo = TokenMemo::new();
         let mut out: Vec<Candidate> = slots
             .into_iter()
             .filter_map(|slot| {
                 let other = self.record(slot)?;
-                let levels = compare(record, other);
+                let levels = compare_with(record, other, &mut memo);
                 Some(Candidate {
                     slot,
                     score: model.score(&levels, record, other),
@@ -442,11 +443,12 @@ pub fn estimate(
         .par_iter()
         .flat_map_iter(|&i| {
             let a = &left[i];
+            let mut memo = TokenMemo::new();
             index
                 .candidates(a)
                 .into_iter()
                 .filter(move |&s| !same || s != i)
-                .filter_map(|s| index.record(s).map(|b| compare(a, b)))
+                .filter_map(|s| index.record(s).map(|b| compare_with(a, b, &mut memo)))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -538,11 +540,12 @@ pub fn dedupe(records: &[MatchRecord], settings: &Settings, progress: &(dyn Fn(u
         .map(|(i, a)| {
             let slots: Vec<usize> = index.candidates(a).into_iter().filter(|&s| s > i).collect();
             let n = slots.len();
+            let mut memo = TokenMemo::new();
             let mut found: Vec<Pair> = slots
                 .into_iter()
                 .filter_map(|s| {
                     let b = index.record(s)?;
-                    let score = model.score(&compare(a, b), a, b);
+                    let score = model.score(&compare_with(a, b, &mut memo), a, b);
                     (score.label != Label::NonMatch && !score.sibling).then_some((i, s, score))
                 })
                 .collect();

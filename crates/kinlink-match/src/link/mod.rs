@@ -28,7 +28,9 @@ mod model;
 mod prior;
 mod record;
 
-pub use compare::{BirthLevel, Field, Levels, N_FIELDS, NameLevel, compare, looks_like_sibling};
+pub use compare::{
+    BirthLevel, Field, Levels, N_FIELDS, NameLevel, compare, compare_with, looks_like_sibling,
+};
 pub use index::{
     Candidate, DEDUPE_PER_RECORD, DEFAULT_BLOCK_CAP, DEFAULT_MAX_CANDIDATES, Duplicates, Index, Linkage,
     Pair, Settings, dedupe, estimate, link,

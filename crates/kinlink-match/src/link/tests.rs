@@ -776,3 +776,30 @@ fn interned_records_compare_and_block_as_before() {
     index.add("a", a.clone());
     assert_eq!(index.candidates(&a).len(), found.len());
 }
+
+proptest! {
+    /// The per-query memo changes nothing: one record compared with many,
+    /// through one memo (tokens interned as in the index, so equal tokens
+    /// share an address), gives the same vectors as without it.
+    #[test]
+    fn the_token_memo_changes_no_comparison(
+        query in arb_identity(),
+        others in prop::collection::vec(arb_identity(), 1..12),
+    ) {
+        let query = MatchRecord::new(&query, None);
+        let mut interner = crate::names::TokenInterner::new();
+        let others: Vec<MatchRecord> = others
+            .iter()
+            .map(|o| {
+                let mut r = MatchRecord::new(o, None);
+                r.intern(&mut interner);
+                r
+            })
+            .collect();
+        let mut memo = crate::names::TokenMemo::new();
+        for o in &others {
+            prop_assert_eq!(compare_with(&query, o, &mut memo), compare(&query, o));
+            prop_assert_eq!(compare_with(o, &query, &mut memo), compare(o, &query));
+        }
+    }
+}

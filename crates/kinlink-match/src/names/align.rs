@@ -18,7 +18,7 @@
 //!   [`SURPLUS_WEIGHT`] of a pair.
 
 use super::key::{MAX_TOKENS, NameKey};
-use super::token::{Level, Token};
+use super::token::{Level, Token, TokenMemo};
 
 /// Weight of a token present in one name only.
 pub const SURPLUS_WEIGHT: f32 = 0.15;
@@ -112,14 +112,20 @@ const MAX_CANDS: usize = MAX_TOKENS * MAX_TOKENS + 2 * MAX_TOKENS * (2 * MAX_TOK
 /// Compares two names order-insensitively. Symmetric: swapping the
 /// arguments swaps `a`/`b` in the result and keeps the similarity.
 pub fn compare_names(x: &NameKey, y: &NameKey) -> NameComparison {
+    compare_names_with(x, y, &mut TokenMemo::off())
+}
+
+/// [`compare_names`], with token comparisons remembered in `memo` (for a
+/// record compared with many others: see [`TokenMemo`]). Same result.
+pub fn compare_names_with<'t>(x: &'t NameKey, y: &'t NameKey, memo: &mut TokenMemo<'t>) -> NameComparison {
     let (ta, tb) = (x.tokens().len(), y.tokens().len());
     let needed = ta * tb + x.joins().len() * tb + y.joins().len() * ta;
     // Most names have a few tokens: a small buffer on the stack saves
     // clearing the largest one on every comparison.
     if needed <= SMALL_CANDS {
-        compare_in(x, y, &mut [EMPTY_CAND; SMALL_CANDS])
+        compare_in(x, y, &mut [EMPTY_CAND; SMALL_CANDS], memo)
     } else {
-        compare_in(x, y, &mut [EMPTY_CAND; MAX_CANDS])
+        compare_in(x, y, &mut [EMPTY_CAND; MAX_CANDS], memo)
     }
 }
 
@@ -130,12 +136,17 @@ const EMPTY_CAND: Cand = Cand {
     level: Level::Different,
 };
 
-fn compare_in(x: &NameKey, y: &NameKey, cands: &mut [Cand]) -> NameComparison {
+fn compare_in<'t>(
+    x: &'t NameKey,
+    y: &'t NameKey,
+    cands: &mut [Cand],
+    memo: &mut TokenMemo<'t>,
+) -> NameComparison {
     let (ta, tb) = (x.tokens(), y.tokens());
     let cap = cands.len();
     let mut n = 0usize;
-    let mut push = |a: Span, b: Span, t: &Token, u: &Token| {
-        let level = t.compare(u);
+    let mut push = |a: Span, b: Span, t: &'t Token, u: &'t Token| {
+        let level = memo.compare(t, u);
         if level > Level::Different && n < cap {
             cands[n] = Cand { a, b, level };
             n += 1;

@@ -269,9 +269,11 @@ pub(crate) fn phones(letters: &[char], ch: &mut Chooser, out: &mut Vec<Ph>) {
                         // Mustafa, موسی Musa, مرتضی Murtaza, یحیی Yahya); the
                         // reading is kept to those stems: -ی is mostly the -ī
                         // of surnames (رحیمی Rahimi, not Rahima).
+                        // Egyptian and Sudanese spelling does the same with
+                        // the Arabic ي for ى (مصطفي, موسي), on the same stems.
                         let a_stem = matches!(prev_letter, 'ف' | 'س' | 'ض' | 'ی' | 'ي');
                         let m = match (k, choice) {
-                            (Kind::PersianYeh, 1) if a_stem => Some(A),
+                            (Kind::PersianYeh | Kind::Yeh, 1) if a_stem => Some(A),
                             (Kind::PersianYeh | Kind::YehE, _) => Some(short_final),
                             (_, 0) => Some(short_final),
                             _ => None,
@@ -428,6 +430,10 @@ mod tests {
             ("رضایی", "rezaei"),
             ("محمود", "mahmoud"),
             ("جواد", "javad"),
+            // Egyptian/Sudanese ي for final ى.
+            ("مصطفي", "mustafa"),
+            ("موسي", "musa"),
+            ("موسي", "mousa"),
         ] {
             assert_eq!(
                 best(&skels(ar), &latin(la)),
@@ -441,6 +447,8 @@ mod tests {
         assert_eq!(best(&skels("حسن"), &latin("hussein")), Hard);
         assert_eq!(best(&skels("محمود"), &latin("mohammed")), Hard);
         assert_eq!(best(&skels("علي"), &latin("alia")), Hard);
+        // ي after other stems stays -ī: Hamdi is not Hamda, Ali not Ala.
+        assert_eq!(best(&skels("حمدي"), &latin("hamda")), Hard);
         assert_eq!(best(&skels("رحیمی"), &latin("rahima")), Hard);
         assert_eq!(best(&skels("أسامة"), &skels("أسماء")), Hard);
         assert_eq!(best(&skels("سعيد"), &skels("سعد")), Hard);

@@ -59,7 +59,9 @@ mod skeleton;
 mod text;
 mod token;
 
-pub use align::{NameComparison, SURPLUS_WEIGHT, Span, TokenPair, compare_names, level_score};
+pub use align::{
+    NameComparison, SURPLUS_WEIGHT, Span, TokenPair, compare_names, compare_names_with, level_score,
+};
 pub use arabic::{clean_arabic, strip_arabic_marks};
 pub use cyrillic::{russian_style, ukrainian_national};
 pub use ethiopic::transliterate as transliterate_ethiopic;
@@ -67,7 +69,7 @@ pub use jw::jaro_winkler;
 pub use key::{MAX_TOKENS, NameKey};
 pub use skeleton::{Agreement, Ending, MAX_SKELETON, Skeleton};
 pub use text::{TokenScript, fold_case, fold_latin, latin_alternatives, script_of};
-pub use token::{CLOSE_JW, Level, SOMEWHAT_JW, Token, TokenInterner};
+pub use token::{CLOSE_JW, Level, SOMEWHAT_JW, Token, TokenInterner, TokenMemo};
 
 /// Compares two single names (e.g. two given names) and returns the best
 /// level over their tokens; a convenience over [`NameKey`] for one-off use.

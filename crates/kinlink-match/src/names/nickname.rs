@@ -88,7 +88,8 @@ pub const GROUPS: &[&[&str]] = &[
     &["ihor", "igor"],
     &["kyrylo", "kirill", "cyril"],
     &["matvii", "matvey", "matthew"],
-    &["tymofii", "timofey", "timothy"],
+    &["tymofii", "timofey", "timothy", "tima"],
+    &["artem", "artyom", "tema", "tyoma"],
     &["mykyta", "nikita"],
     &["stepan", "stephen", "stefan"],
     &["yelyzaveta", "elizaveta", "elizabeth", "liza"],
@@ -122,10 +123,28 @@ pub const GROUPS: &[&[&str]] = &[
     &["abdulrahman", "abboud", "aboud", "abdo", "abdou"],
     &["abdullah", "abboud", "aboud", "abdo", "abdou"],
     &["abdulaziz", "azzouz", "aziz"],
-    &["fatima", "fatoum", "fattouma"],
+    // Fatima as written in the Maghreb (Fatna), West and East Africa
+    // (Fatouma, Fatuma) and Somalia (Faadumo, Fadumo).
+    &[
+        "fatima", "fatoum", "fattouma", "fatna", "fatouma", "fatuma", "faadumo", "fadumo",
+    ],
     &["khadija", "khadouj", "khaddouj"],
     &["ibrahim", "brahim", "barhoum"],
     &["mustafa", "stifa"],
+    // Somali spellings of Arabic names: no z (Sahra), final -o for the
+    // feminine -a (Xaliimo, Safiyo), Maryan for Maryam.
+    &["zahra", "sahra"],
+    &["halima", "xaliimo", "halimo", "haliimo"],
+    &["safiya", "safiyo", "safiyyo"],
+    &["maryam", "mariam", "maryan"],
+    // Turkish spellings (final devoicing, e for a) of Arabic names, as
+    // registrars in Germany and Greece meet them (Mehmet is a name of its
+    // own, see tests/variants.rs).
+    &["ahmad", "ahmet"],
+    &["zaynab", "zainab", "zeinab", "zeynep"],
+    // Algerian French and Egyptian spellings of Khadija; Portuguese Luiz.
+    &["khadija", "khadidja", "khadiga"],
+    &["luis", "luiz"],
 ];
 
 /// Written abbreviations of one name, expanded before comparison: Mohd,

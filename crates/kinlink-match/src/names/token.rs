@@ -1,7 +1,8 @@
 //! One name token with its precomputed comparison forms, and the graded
 //! comparison of two tokens.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use rphonetic::DoubleMetaphone;
@@ -390,5 +391,68 @@ impl TokenInterner {
     /// Whether it holds no token.
     pub fn is_empty(&self) -> bool {
         self.set.is_empty()
+    }
+}
+
+/// Remembers token comparisons within one query: a request compared with
+/// its few hundred candidates meets the same token pairs again and again
+/// (candidates are found because they share names; the whole name repeats
+/// the given and family names' tokens), and with interned tokens an equal
+/// token is the same allocation. Keyed by the two tokens' addresses, which
+/// the lifetime `'t` keeps valid: the memo cannot outlive the tokens it
+/// has seen, so an address cannot be reused for another token meanwhile.
+///
+/// [`TokenMemo::off`] compares without remembering (one-off pairs, such as
+/// the random pairs that estimate `u`, would only fill the table).
+#[derive(Debug)]
+pub struct TokenMemo<'t> {
+    map: Option<HashMap<(usize, usize), Level, foldhash::fast::FixedState>>,
+    _tokens: PhantomData<&'t Token>,
+}
+
+impl Default for TokenMemo<'_> {
+    fn default() -> Self {
+        TokenMemo::new()
+    }
+}
+
+impl<'t> TokenMemo<'t> {
+    /// An empty memo (allocates on first use).
+    pub fn new() -> TokenMemo<'t> {
+        TokenMemo {
+            map: Some(HashMap::with_hasher(foldhash::fast::FixedState::default())),
+            _tokens: PhantomData,
+        }
+    }
+
+    /// A memo that remembers nothing: every call compares.
+    pub fn off() -> TokenMemo<'t> {
+        TokenMemo {
+            map: None,
+            _tokens: PhantomData,
+        }
+    }
+
+    /// [`Token::compare`], remembered. `compare` is symmetric, so the pair
+    /// is keyed in address order.
+    pub fn compare(&mut self, a: &'t Token, b: &'t Token) -> Level {
+        let Some(map) = self.map.as_mut() else {
+            return a.compare(b);
+        };
+        let (x, y) = (Arc::as_ptr(&a.0) as usize, Arc::as_ptr(&b.0) as usize);
+        if x == y {
+            return Level::Exact;
+        }
+        *map.entry((x.min(y), x.max(y))).or_insert_with(|| a.compare(b))
+    }
+
+    /// Number of distinct token pairs remembered.
+    pub fn len(&self) -> usize {
+        self.map.as_ref().map_or(0, HashMap::len)
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
