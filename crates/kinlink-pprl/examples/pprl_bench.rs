@@ -2,7 +2,8 @@
 //!
 //! ```sh
 //! cargo run --release -p kinlink-pprl --example pprl_bench -- [CHILDREN] [MAX_SIZE]
-//! # defaults: 20000 demo children (16,000 requests), comparison sizes up to 20000
+//! # defaults: 20000 demo children (16,000 requests), comparison sizes up to
+//! # 20000 (the first table up to a fifth of it, as anonlink's `benchmark(size)`)
 //! ```
 //! `bench/pprl.sh` runs it in the same run as anonlink's and clkhash's own
 //! benchmarks.
