@@ -247,3 +247,73 @@ impl<F: FnMut(Feature, &[u8])> Tokens<'_, F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kinlink_core::{Calendar, CalendarDate, ChildIdentity, PartialDate, PersonName, WrittenName};
+
+    fn record(given: &str, birth: Option<PartialDate>) -> MatchRecord {
+        let identity = ChildIdentity {
+            names: PersonName {
+                given: Some(WrittenName::new(given)),
+                ..PersonName::default()
+            },
+            date_of_birth: birth.map(|b| CalendarDate::new(b, Calendar::Gregorian)),
+            ..ChildIdentity::default()
+        };
+        MatchRecord::new(&identity, None)
+    }
+
+    fn of(r: &MatchRecord, feature: Feature) -> Vec<String> {
+        let mut v: Vec<String> = tokens(r)
+            .into_iter()
+            .filter(|(f, _)| *f == feature)
+            .map(|(_, t)| String::from_utf8_lossy(&t).into_owned())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn bigrams_are_padded_and_tagged() {
+        let r = record("Ali", None);
+        assert_eq!(of(&r, Feature::NameBigram), ["n_a", "nal", "ni_", "nli"]);
+        // Arabic script writes no vowels: skeletons, no spelling bigrams.
+        let r = record("علي", None);
+        assert!(of(&r, Feature::NameBigram).is_empty());
+        assert!(!of(&r, Feature::NameSkeleton).is_empty());
+        assert!(!of(&r, Feature::SkeletonBigram).is_empty());
+    }
+
+    #[test]
+    fn birth_tokens_follow_the_precision() {
+        let day = record("Ali", Some(PartialDate::full(2014, 3, 5)));
+        assert_eq!(of(&day, Feature::BirthYear), ["y2014"]);
+        assert_eq!(of(&day, Feature::BirthWindow), ["w2013", "w2014"]);
+        assert_eq!(of(&day, Feature::BirthMonth), ["m2014-3"]);
+        assert_eq!(of(&day, Feature::BirthDay), ["d2014-3-5"]);
+        let month = record("Ali", Some(PartialDate::year_month(2014, 3)));
+        assert_eq!(of(&month, Feature::BirthMonth), ["m2014-3"]);
+        assert!(of(&month, Feature::BirthDay).is_empty());
+        let year = record("Ali", Some(PartialDate::year(2014)));
+        assert_eq!(of(&year, Feature::BirthYear), ["y2014"]);
+        assert!(of(&year, Feature::BirthMonth).is_empty());
+        // A year off by one still shares a window.
+        let next = record("Ali", Some(PartialDate::year(2015)));
+        assert_eq!(of(&next, Feature::BirthWindow), ["w2014", "w2015"]);
+        assert!(of(&record("Ali", None), Feature::BirthYear).is_empty());
+    }
+
+    #[test]
+    fn every_feature_has_a_distinct_label() {
+        let mut labels: Vec<&str> = Feature::ALL.iter().map(|f| f.label()).collect();
+        labels.sort();
+        labels.dedup();
+        assert_eq!(labels.len(), Feature::COUNT);
+        for (i, f) in Feature::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i);
+        }
+    }
+}
