@@ -17,6 +17,8 @@
 
 pub mod access;
 mod audit;
+pub mod checkpoints;
+mod consent;
 mod error;
 mod export;
 mod extract;
@@ -25,6 +27,7 @@ pub mod matcher;
 mod matches;
 mod records;
 mod session;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -163,6 +166,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(records::cases::routes())
         .merge(records::tracing_requests::routes())
         .merge(matches::routes())
+        .merge(consent::cases::routes())
+        .merge(consent::tracing_requests::routes())
         .routes(routes!(session::sign_in, session::whoami, session::sign_out))
         .routes(routes!(session::enrol_totp))
         .routes(routes!(session::confirm_totp))

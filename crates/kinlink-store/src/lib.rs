@@ -25,6 +25,8 @@ mod accounts_sql;
 pub mod audit;
 mod audit_sql;
 mod batch;
+mod consent;
+mod consent_sql;
 pub mod copy;
 mod error;
 mod match_sql;
@@ -37,6 +39,9 @@ mod types;
 
 pub use accounts::{
     AccountStore, AgencyRecord, NewUser, SessionRecord, StoredTotp, TeamRecord, TokenRecord, UserRecord,
+};
+pub use consent::{
+    ConsentGiver, ConsentPurpose, ConsentRecord, ConsentStore, Decider, Ground, NewConsent, NewLegalBasis, allows,
 };
 pub use error::StoreError;
 pub use matches::{
@@ -59,9 +64,10 @@ use kinlink_policy::Resource;
 use uuid::Uuid;
 
 /// What a backend must do. Every write is atomic: it fully happens or not at all.
-/// Every store also keeps match proposals and the change feed ([`MatchStore`]).
+/// Every store also keeps match proposals and the change feed ([`MatchStore`]),
+/// and consents and legal bases ([`ConsentStore`]).
 #[async_trait]
-pub trait Store: MatchStore + Send + Sync + 'static {
+pub trait Store: MatchStore + ConsentStore + Send + Sync + 'static {
     /// Insert a new record at version 1, minting its id and number.
     async fn insert(
         &self,

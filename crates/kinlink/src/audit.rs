@@ -176,7 +176,8 @@ fn load_key(args: &SigningKeyArgs, config: &Config) -> Result<SigningKey> {
     let path: PathBuf = args
         .signing_key
         .clone()
-        .unwrap_or_else(|| config.data_dir.join("keys").join("signing.key"));
+        // The key `kinlink init` creates, which the server signs its checkpoints with.
+        .unwrap_or_else(|| crate::accounts::KeyPaths::of(&config.data_dir).signing);
     kinlink_crypto::keyfile::load_signing_key_file(&path)
         .with_context(|| format!("cannot load the deployment signing key {}", path.display()))
 }
