@@ -56,7 +56,7 @@ fn consent_event(kind: RecordKind, id: RecordId, actor: &Actor, at: DateTime<Utc
 }
 
 /// What one insert writes.
-struct Row_<'a> {
+struct GroundRow<'a> {
     purpose: ConsentPurpose,
     basis: &'static str,
     given_by: Option<&'static str>,
@@ -149,7 +149,7 @@ where
         &self,
         kind: RecordKind,
         id: RecordId,
-        row: Row_<'_>,
+        row: GroundRow<'_>,
         actor: &Actor,
     ) -> Result<ConsentRecord, StoreError> {
         let at = now();
@@ -209,7 +209,7 @@ where
         consent: &NewConsent,
         actor: &Actor,
     ) -> Result<ConsentRecord, StoreError> {
-        let row = Row_ {
+        let row = GroundRow {
             purpose: consent.purpose,
             basis: "consent",
             given_by: Some(consent.given_by.as_str()),
@@ -230,7 +230,7 @@ where
         basis: &NewLegalBasis,
         actor: &Actor,
     ) -> Result<ConsentRecord, StoreError> {
-        let row = Row_ {
+        let row = GroundRow {
             purpose: basis.purpose,
             basis: "legal_basis",
             given_by: None,

@@ -523,8 +523,9 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     assert!(matches.1 > 0 && matches.2 > 0, "{:?}", (matches.1, matches.2));
 
     // The field office's audit log: who touched the first case, and a signed checkpoint.
-    let key = dir.join("signing.key");
-    kinlink_crypto::keyfile::create_signing_key_file(&key).expect("signing key");
+    // The deployment's key, made by `kinlink init`: copy-db and audit verify
+    // also find it there by themselves.
+    let key = dir.join("kinlink-data").join("keys").join("signing-ed25519.key");
     let key = key.to_str().expect("utf-8 path");
     let shown = on(&sqlite, &["audit", "show", "--record", &number], None);
     assert!(
