@@ -132,8 +132,16 @@ pub const ROUTES: &[RoutePolicy] = &[
     // record's list is List, recording one Create, withdrawing one Update.
     // The handlers also require the grant's scope to cover the record.
     route(Method::GET, "/api/v1/cases/{id}/consents", Record(Consent, List)),
-    route(Method::POST, "/api/v1/cases/{id}/consents", Record(Consent, Create)),
-    route(Method::POST, "/api/v1/cases/{id}/legal-bases", Record(Consent, Create)),
+    route(
+        Method::POST,
+        "/api/v1/cases/{id}/consents",
+        Record(Consent, Create),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/cases/{id}/legal-bases",
+        Record(Consent, Create),
+    ),
     route(
         Method::POST,
         "/api/v1/cases/{id}/consents/{consent_id}/withdraw",

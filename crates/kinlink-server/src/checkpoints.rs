@@ -73,10 +73,7 @@ impl Drop for Checkpoints {
 /// Sign the head now; what happened goes to the process log.
 pub async fn sign(store: &dyn Store, key: &SigningKey) {
     match store.checkpoint(key).await {
-        Ok(Some(signed)) => tracing::info!(
-            sequence = signed.checkpoint.sequence,
-            "audit checkpoint signed"
-        ),
+        Ok(Some(signed)) => tracing::info!(sequence = signed.checkpoint.sequence, "audit checkpoint signed"),
         Ok(None) => {}
         Err(StoreError::AuditTampered(tamper)) => tracing::error!(
             error = %tamper,

@@ -113,17 +113,27 @@ fn viewed(mut consent: ConsentRecord, auth: &Authorized) -> ConsentRecord {
 }
 
 /// The record `key` of type `T` if the grant's scope reaches it (404 otherwise).
-async fn record_id<T: ApiRecord>(state: &AppState, auth: &Authorized, key: &str) -> Result<RecordId, ApiError> {
+async fn record_id<T: ApiRecord>(
+    state: &AppState,
+    auth: &Authorized,
+    key: &str,
+) -> Result<RecordId, ApiError> {
     let records = Records::<T>::new(state.store.clone());
-    Ok(find::<T>(state.store.as_ref(), &records, auth, key).await?.meta.id)
+    Ok(find::<T>(state.store.as_ref(), &records, auth, key)
+        .await?
+        .meta
+        .id)
 }
 
 /// A consent written: the matcher looks at the change feed at once.
 fn written(state: &AppState, consent: ConsentRecord, auth: &Authorized, status: StatusCode) -> Response {
     state.matcher.notify();
-    (status, release(ConsentOut {
-        consent: viewed(consent, auth),
-    }))
+    (
+        status,
+        release(ConsentOut {
+            consent: viewed(consent, auth),
+        }),
+    )
         .into_response()
 }
 
@@ -157,7 +167,11 @@ pub(crate) async fn record<T: ApiRecord>(
     if !language.is_valid() {
         checker.fail("language", "is not an ISO 639-1 language code");
     }
-    let interpreter = body.interpreter.as_deref().map(str::trim).filter(|i| !i.is_empty());
+    let interpreter = body
+        .interpreter
+        .as_deref()
+        .map(str::trim)
+        .filter(|i| !i.is_empty());
     if let Some(interpreter) = interpreter
         && ActorName::new(interpreter).is_err()
     {
@@ -196,7 +210,10 @@ pub(crate) async fn record_legal_basis<T: ApiRecord>(
     let mut checker = Checker::new(latest_today(now));
     let reason = body.reason.trim();
     if reason.is_empty() {
-        checker.fail("reason", "is required: why the child's best interests justify acting without consent");
+        checker.fail(
+            "reason",
+            "is required: why the child's best interests justify acting without consent",
+        );
     } else if reason.chars().count() > REASON_MAX {
         checker.fail("reason", "is longer than 2000 characters");
     } else {
@@ -208,7 +225,10 @@ pub(crate) async fn record_legal_basis<T: ApiRecord>(
     }
     let approver = normalise_username(&body.approved_by);
     if approver == normalise_username(&auth.caller.username) {
-        checker.fail("approved_by", "must be someone other than the person recording it");
+        checker.fail(
+            "approved_by",
+            "must be someone other than the person recording it",
+        );
     } else {
         let found = state.accounts.user_by_name(&approver).await?;
         let approves = found.is_some_and(|u| {

@@ -21,8 +21,8 @@ use kinlink_core::{
 };
 use kinlink_policy::{FieldGroup, FieldGroups, Releasable};
 use kinlink_store::{
-    ConsentPurpose, MatchId, MatchLabel, MatchReview, MatchStatus, RecordWrite, Records, ReviewDecision, StoreError,
-    StoredMatch,
+    ConsentPurpose, MatchId, MatchLabel, MatchReview, MatchStatus, RecordWrite, Records, ReviewDecision,
+    StoreError, StoredMatch,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -245,7 +245,11 @@ async fn in_scope(state: &AppState, auth: &Authorized, stored: &StoredMatch) -> 
 async fn may_trace(state: &AppState, stored: &StoredMatch) -> Result<bool, ApiError> {
     Ok(state
         .store
-        .has_basis(RecordKind::TracingRequest, stored.request_id, ConsentPurpose::Tracing)
+        .has_basis(
+            RecordKind::TracingRequest,
+            stored.request_id,
+            ConsentPurpose::Tracing,
+        )
         .await?
         && state
             .store

@@ -7,9 +7,9 @@
 mod common;
 
 use common::{Server, add_user, client, consent_to_tracing};
+use kinlink_audit::EventKind;
 use kinlink_core::RecordId;
 use kinlink_policy::{AgencyType, Resource, Role};
-use kinlink_audit::EventKind;
 use kinlink_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -147,7 +147,11 @@ async fn withdrawal_takes_the_case_out_of_matching_at_once_and_re_consent_brings
     assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
     assert!(withdrawn.json()["withdrawn_at"].is_string());
     assert!(candidates(&server, &request_matches).await.is_empty());
-    assert!(candidates(&server, &format!("{case_path}/matches")).await.is_empty());
+    assert!(
+        candidates(&server, &format!("{case_path}/matches"))
+            .await
+            .is_empty()
+    );
     let one = server.get(&format!("/api/v1/matches/{match_id}")).await;
     assert_eq!(one.status, StatusCode::NOT_FOUND, "{}", one.text);
     let review = server
@@ -165,7 +169,10 @@ async fn withdrawal_takes_the_case_out_of_matching_at_once_and_re_consent_brings
     let mut record = current["record"].clone();
     record["notes"] = json!("Synthetic note: the mother called again");
     let updated = server
-        .put(&request_path, &json!({"version": current["version"], "record": record}))
+        .put(
+            &request_path,
+            &json!({"version": current["version"], "record": record}),
+        )
         .await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
     server.settled().await;
@@ -202,7 +209,10 @@ async fn withdrawal_takes_the_case_out_of_matching_at_once_and_re_consent_brings
     assert_eq!(list["allowed"], json!(["tracing"]));
     // Each change is in the audit log of the case.
     let case_id: uuid::Uuid = case.parse().expect("uuid");
-    let entries = store.audit_for_record(Resource::ChildCase, case_id).await.expect("audit");
+    let entries = store
+        .audit_for_record(Resource::ChildCase, case_id)
+        .await
+        .expect("audit");
     let changes = entries
         .iter()
         .filter(|e| e.event.kind == EventKind::ConsentChange)
@@ -223,7 +233,11 @@ async fn a_request_whose_consent_is_withdrawn_loses_its_proposals() {
     assert_eq!(proposed(store.as_ref(), &request).await, vec![true]);
     let withdrawn = withdraw(&server, &request_path, &consent).await;
     assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
-    assert!(candidates(&server, &format!("/api/v1/cases/{case}/matches")).await.is_empty());
+    assert!(
+        candidates(&server, &format!("/api/v1/cases/{case}/matches"))
+            .await
+            .is_empty()
+    );
     server.settled().await;
     assert_eq!(proposed(store.as_ref(), &request).await, vec![false]);
     server.stop().await;
@@ -283,10 +297,17 @@ async fn consent_requests_are_checked_without_echoing_values() {
     for field in ["language", "interpreter", "given_at"] {
         assert!(bad.text.contains(field), "{field}: {}", bad.text);
     }
-    assert!(!bad.text.contains("Karimi") && !bad.text.contains("Dari-ish"), "{}", bad.text);
+    assert!(
+        !bad.text.contains("Karimi") && !bad.text.contains("Dari-ish"),
+        "{}",
+        bad.text
+    );
     // A name is not a role.
     let named = server
-        .post(&consents, &json!({"purpose": "tracing", "given_by": "Maryam", "language": "fa"}))
+        .post(
+            &consents,
+            &json!({"purpose": "tracing", "given_by": "Maryam", "language": "fa"}),
+        )
         .await;
     assert!(named.status.is_client_error(), "{}", named.text);
     assert!(!named.text.contains("Maryam"), "{}", named.text);
@@ -300,14 +321,23 @@ async fn consent_requests_are_checked_without_echoing_values() {
     )
     .await;
     let bases = format!("/api/v1/cases/{case}/legal-bases");
-    for (approver, reason) in [("tester", "BIA 2026-031"), ("a-caseworker", "BIA 2026-031"), ("nobody", " ")] {
+    for (approver, reason) in [
+        ("tester", "BIA 2026-031"),
+        ("a-caseworker", "BIA 2026-031"),
+        ("nobody", " "),
+    ] {
         let reply = server
             .post(
                 &bases,
                 &json!({"purpose": "tracing", "reason": reason, "decided_by": "court", "approved_by": approver}),
             )
             .await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{approver}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{approver}: {}",
+            reply.text
+        );
         assert!(reply.text.contains("approved_by"), "{}", reply.text);
     }
     // Unknown records and consents: 404.
@@ -315,11 +345,17 @@ async fn consent_requests_are_checked_without_echoing_values() {
     let reply = server.get(&format!("/api/v1/cases/{nobody}/consents")).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let reply = server
-        .post(&format!("/api/v1/cases/{case}/consents/{nobody}/withdraw"), &json!({}))
+        .post(
+            &format!("/api/v1/cases/{case}/consents/{nobody}/withdraw"),
+            &json!({}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let reply = server
-        .post(&format!("/api/v1/cases/{case}/consents/not-a-uuid/withdraw"), &json!({}))
+        .post(
+            &format!("/api/v1/cases/{case}/consents/not-a-uuid/withdraw"),
+            &json!({}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     server.stop().await;
@@ -375,9 +411,17 @@ async fn the_firewall_holds_on_consents() {
         ("GET", format!("/api/v1/cases/{case}/consents")),
         ("POST", format!("/api/v1/cases/{case}/consents")),
         ("POST", format!("/api/v1/cases/{case}/legal-bases")),
-        ("POST", format!("/api/v1/cases/{case}/consents/{consent_id}/withdraw")),
+        (
+            "POST",
+            format!("/api/v1/cases/{case}/consents/{consent_id}/withdraw"),
+        ),
     ];
-    for purpose in ["tracing", "case_management", "data_protection_review", "immigration_enforcement"] {
+    for purpose in [
+        "tracing",
+        "case_management",
+        "data_protection_review",
+        "immigration_enforcement",
+    ] {
         let http = client(Some(&officer.token), Some(purpose));
         for (method, path) in &routes {
             let request = match *method {

@@ -41,7 +41,8 @@ pub use accounts::{
     AccountStore, AgencyRecord, NewUser, SessionRecord, StoredTotp, TeamRecord, TokenRecord, UserRecord,
 };
 pub use consent::{
-    ConsentGiver, ConsentPurpose, ConsentRecord, ConsentStore, Decider, Ground, NewConsent, NewLegalBasis, allows,
+    ConsentGiver, ConsentPurpose, ConsentRecord, ConsentStore, Decider, Ground, NewConsent, NewLegalBasis,
+    allows,
 };
 pub use error::StoreError;
 pub use matches::{

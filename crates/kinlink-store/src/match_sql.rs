@@ -508,7 +508,8 @@ where
     }
 
     async fn changes_since(&self, after: ChangeCursor, limit: u32) -> Result<Vec<RecordChange>, StoreError> {
-        let columns = format!("SELECT change_seq, kind, id, version, body, {MATCHABLE} AS matchable FROM records");
+        let columns =
+            format!("SELECT change_seq, kind, id, version, body, {MATCHABLE} AS matchable FROM records");
         let rows = match after.id {
             None => {
                 sqlx::query(&format!(

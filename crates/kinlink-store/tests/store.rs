@@ -16,10 +16,10 @@ use kinlink_core::{
 use kinlink_policy::{AgencyType, FieldGroups, Purpose, Resource, Role};
 use kinlink_store::audit::{all_entries, checkpoint_if_due, verify_audit};
 use kinlink_store::{
-    AccountStore, Actor, ChangeCursor, ConsentGiver, ConsentPurpose, Decider, Ground, ImportItem, MatchId, MatchLabel, MatchStatus, NewConsent, NewLegalBasis,
-    NewUser, Ownership,
-    PgOptions, PgStore, ProposedMatch, RecordChange, RecordWrite, Records, ReviewDecision, SessionRecord, SqliteStore,
-    Store, StoreError, StoredTotp, TokenRecord, Visibility,
+    AccountStore, Actor, ChangeCursor, ConsentGiver, ConsentPurpose, Decider, Ground, ImportItem, MatchId,
+    MatchLabel, MatchStatus, NewConsent, NewLegalBasis, NewUser, Ownership, PgOptions, PgStore,
+    ProposedMatch, RecordChange, RecordWrite, Records, ReviewDecision, SessionRecord, SqliteStore, Store,
+    StoreError, StoredTotp, TokenRecord, Visibility,
 };
 use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 use uuid::Uuid;
@@ -930,7 +930,11 @@ async fn the_change_feed_follows_every_write_in_order(store: Arc<dyn Store>) {
 }
 
 /// The change feed's entry for `id` after `cursor`, and the cursor at its end.
-async fn feed_entry(store: &Arc<dyn Store>, cursor: ChangeCursor, id: RecordId) -> (Option<RecordChange>, ChangeCursor) {
+async fn feed_entry(
+    store: &Arc<dyn Store>,
+    cursor: ChangeCursor,
+    id: RecordId,
+) -> (Option<RecordChange>, ChangeCursor) {
     let page = store.changes_since(cursor, 100).await.expect("reads");
     let next = page.last().map_or(cursor, ChangeCursor::after);
     (page.into_iter().find(|c| c.id == id), next)
@@ -943,7 +947,12 @@ async fn consents_are_recorded_withdrawn_and_put_the_record_on_the_feed(store: A
     let (entry, cursor) = feed_entry(&store, ChangeCursor::default(), child.id).await;
     assert!(!entry.expect("on the feed").matchable);
     for purpose in ConsentPurpose::ALL {
-        assert!(!store.may_share(RecordKind::ChildCase, child.id, purpose).await.expect("reads"));
+        assert!(
+            !store
+                .may_share(RecordKind::ChildCase, child.id, purpose)
+                .await
+                .expect("reads")
+        );
     }
     let given_at = Utc::now().trunc_subsecs(6) - chrono::Duration::hours(2);
     let consent = store
@@ -976,10 +985,20 @@ async fn consents_are_recorded_withdrawn_and_put_the_record_on_the_feed(store: A
     let (entry, cursor) = feed_entry(&store, cursor, child.id).await;
     let entry = entry.expect("on the feed again");
     assert_eq!((entry.version, entry.matchable), (1, true));
-    assert!(store.has_basis(RecordKind::ChildCase, child.id, ConsentPurpose::Tracing).await.expect("reads"));
+    assert!(
+        store
+            .has_basis(RecordKind::ChildCase, child.id, ConsentPurpose::Tracing)
+            .await
+            .expect("reads")
+    );
     // Tracing consent is not consent to share with other countries; a legal basis can be.
     let abroad = ConsentPurpose::SharingWithCountries;
-    assert!(!store.may_share(RecordKind::ChildCase, child.id, abroad).await.expect("reads"));
+    assert!(
+        !store
+            .may_share(RecordKind::ChildCase, child.id, abroad)
+            .await
+            .expect("reads")
+    );
     let basis = store
         .record_legal_basis(
             RecordKind::ChildCase,
@@ -995,7 +1014,12 @@ async fn consents_are_recorded_withdrawn_and_put_the_record_on_the_feed(store: A
         )
         .await
         .expect("recorded");
-    assert!(store.may_share(RecordKind::ChildCase, child.id, abroad).await.expect("reads"));
+    assert!(
+        store
+            .may_share(RecordKind::ChildCase, child.id, abroad)
+            .await
+            .expect("reads")
+    );
     // Withdrawal: at once, kept with who and when, and the record back on the feed.
     let kind = RecordKind::ChildCase;
     let withdrawn = store
@@ -1004,7 +1028,12 @@ async fn consents_are_recorded_withdrawn_and_put_the_record_on_the_feed(store: A
         .expect("withdrawn");
     assert_eq!(withdrawn.withdrawn_by.as_deref(), Some("guardian-1"));
     assert!(withdrawn.withdrawn_at.is_some());
-    assert!(!store.has_basis(kind, child.id, ConsentPurpose::Tracing).await.expect("reads"));
+    assert!(
+        !store
+            .has_basis(kind, child.id, ConsentPurpose::Tracing)
+            .await
+            .expect("reads")
+    );
     assert!(store.may_share(kind, child.id, abroad).await.expect("reads"));
     let (entry, _) = feed_entry(&store, cursor, child.id).await;
     assert!(!entry.expect("on the feed again").matchable);
@@ -1019,31 +1048,55 @@ async fn consents_are_recorded_withdrawn_and_put_the_record_on_the_feed(store: A
         Err(StoreError::NoSuch { .. })
     ));
     assert!(matches!(
-        store.withdraw_consent(RecordKind::TracingRequest, child.id, basis.id, &actor()).await,
+        store
+            .withdraw_consent(RecordKind::TracingRequest, child.id, basis.id, &actor())
+            .await,
         Err(StoreError::NotFound { .. })
     ));
     assert!(store.may_share(kind, child.id, abroad).await.expect("reads"));
     // Everything is kept, oldest first.
     let all = store.consents_for(kind, child.id).await.expect("reads");
-    assert_eq!(all.iter().map(|c| c.id).collect::<Vec<_>>(), vec![consent.id, basis.id]);
+    assert_eq!(
+        all.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![consent.id, basis.id]
+    );
     assert!(!all[0].is_active() && all[1].is_active());
     assert!(kinlink_store::allows(&all, abroad) && !kinlink_store::allows(&all, ConsentPurpose::Tracing));
-    assert!(store.consents_for(kind, other.id).await.expect("reads").is_empty());
+    assert!(
+        store
+            .consents_for(kind, other.id)
+            .await
+            .expect("reads")
+            .is_empty()
+    );
     // No record, no consent.
     let nobody = RecordId::from_uuid(Uuid::now_v7());
     assert!(matches!(
-        store.record_consent(kind, nobody, &NewConsent {
-            purpose: ConsentPurpose::Services,
-            given_by: ConsentGiver::Guardian,
-            given_at,
-            language: "en".to_owned(),
-            interpreter: None,
-        }, &actor()).await,
+        store
+            .record_consent(
+                kind,
+                nobody,
+                &NewConsent {
+                    purpose: ConsentPurpose::Services,
+                    given_by: ConsentGiver::Guardian,
+                    given_at,
+                    language: "en".to_owned(),
+                    interpreter: None,
+                },
+                &actor()
+            )
+            .await,
         Err(StoreError::NotFound { .. })
     ));
     // Each change is in the audit log, about the record, without values.
-    let entries = store.audit_for_record(Resource::ChildCase, *child.id.as_uuid()).await.expect("reads");
-    let changes: Vec<_> = entries.iter().filter(|e| e.event.kind == EventKind::ConsentChange).collect();
+    let entries = store
+        .audit_for_record(Resource::ChildCase, *child.id.as_uuid())
+        .await
+        .expect("reads");
+    let changes: Vec<_> = entries
+        .iter()
+        .filter(|e| e.event.kind == EventKind::ConsentChange)
+        .collect();
     assert_eq!(changes.len(), 3);
     assert!(changes.iter().all(|e| e.event.field_groups == FieldGroups::NONE));
 }

@@ -129,7 +129,9 @@ pub async fn run(command: AuditCommand, config: &Config, purpose: Purpose) -> Re
             }
             Ok(())
         }
-        AuditCommand::Show { record: Some(record), .. } => show(store, &record, purpose).await,
+        AuditCommand::Show {
+            record: Some(record), ..
+        } => show(store, &record, purpose).await,
         AuditCommand::Show { user: Some(user), .. } => show_user(config, &user, purpose).await,
         AuditCommand::Show { .. } => bail!("name a record (--record) or an account (--user)"),
     }

@@ -148,7 +148,12 @@ pub enum AuditCommand {
     /// content); or, with --user, every change made to an account (roles, tokens, ...)
     Show {
         /// The record's id (UUID) or number (KL-2026-000123, TR-2026-000045)
-        #[arg(long, value_name = "ID|NUMBER", required_unless_present = "user", conflicts_with = "user")]
+        #[arg(
+            long,
+            value_name = "ID|NUMBER",
+            required_unless_present = "user",
+            conflicts_with = "user"
+        )]
         record: Option<String>,
         /// An account's user name: its creation, role and account changes, tokens issued and revoked
         #[arg(long, value_name = "USERNAME")]

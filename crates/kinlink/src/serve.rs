@@ -120,7 +120,9 @@ fn tls_files(args: &ServeArgs, config: &Config) -> Result<Option<TlsFiles>> {
     match (cert, key) {
         (Some(cert), Some(key)) => Ok(Some(TlsFiles { cert, key })),
         (None, None) => Ok(None),
-        _ => bail!("built-in TLS needs both a certificate (tls_cert, --tls-cert) and a key (tls_key, --tls-key)"),
+        _ => bail!(
+            "built-in TLS needs both a certificate (tls_cert, --tls-cert) and a key (tls_key, --tls-key)"
+        ),
     }
 }
 
@@ -240,7 +242,11 @@ async fn demo_consents(store: &Arc<dyn Store>, actor: &Actor) -> Result<u64> {
     let mut recorded = 0;
     for (kind, given_by, languages) in [
         (RecordKind::ChildCase, ConsentGiver::Child, "/child/languages/0"),
-        (RecordKind::TracingRequest, ConsentGiver::Parent, "/inquirer/languages/0"),
+        (
+            RecordKind::TracingRequest,
+            ConsentGiver::Parent,
+            "/inquirer/languages/0",
+        ),
     ] {
         let mut after = None;
         loop {

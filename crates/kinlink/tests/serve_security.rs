@@ -138,7 +138,9 @@ async fn tls_serves_https_with_the_given_certificate_and_refuses_plain_http() {
         .strip_prefix("kinlink listening on http://")
         .unwrap_or_else(|| panic!("{line}"))
         .to_owned();
-    let health = reqwest::get(format!("http://{address}/healthz")).await.expect("request");
+    let health = reqwest::get(format!("http://{address}/healthz"))
+        .await
+        .expect("request");
     assert_eq!(health.status(), reqwest::StatusCode::OK);
     assert!(!health.headers().contains_key("strict-transport-security"));
     stop(child);
@@ -207,10 +209,14 @@ fn the_server_signs_audit_checkpoints_on_a_timer_and_at_shutdown() {
     let case = serde_json::json!({"child": {"names": {"given": {"original": "Testchild"}}}});
     let (status, _) = support::http(&address, "POST", "/api/v1/cases", Some(&case), Some(&token));
     assert_eq!(status, 201);
-    wait_until("a checkpoint signed on the timer", Duration::from_secs(60), || {
-        let (len, checkpoints) = audit_state(dir);
-        checkpoints.last().is_some_and(|last| last + 1 == len)
-    });
+    wait_until(
+        "a checkpoint signed on the timer",
+        Duration::from_secs(60),
+        || {
+            let (len, checkpoints) = audit_state(dir);
+            checkpoints.last().is_some_and(|last| last + 1 == len)
+        },
+    );
     stop(child);
 
     // Once an hour, but also when the server stops (SIGTERM, as systemd or docker do).
@@ -222,14 +228,20 @@ fn the_server_signs_audit_checkpoints_on_a_timer_and_at_shutdown() {
     let (status, _) = support::http(&address, "POST", "/api/v1/cases", Some(&case), Some(&token));
     assert_eq!(status, 201);
     let (len, checkpoints) = audit_state(dir);
-    assert!(checkpoints.last().is_some_and(|last| last + 1 < len), "not signed yet");
+    assert!(
+        checkpoints.last().is_some_and(|last| last + 1 < len),
+        "not signed yet"
+    );
     terminate(child);
     let (len, checkpoints) = audit_state(dir);
     assert_eq!(checkpoints.last().copied(), Some(len - 1), "signed at shutdown");
     // `audit verify` checks the server's signatures with the key `init` made.
     let verified = run(kinlink(dir).args(["audit", "verify"]));
     assert!(verified.contains("the audit log verifies"), "{verified}");
-    assert!(verified.contains(&format!("{} signed checkpoints", checkpoints.len())), "{verified}");
+    assert!(
+        verified.contains(&format!("{} signed checkpoints", checkpoints.len())),
+        "{verified}"
+    );
 }
 
 /// SIGTERM, then wait for the process to finish.
@@ -307,7 +319,13 @@ fn account_administration_is_audited_and_shown_without_personal_values() {
     }
     // Looking is itself audited, and the log verifies.
     let again = run(kinlink(dir).args(["audit", "show", "--user", "amina"]));
-    assert!(again.lines().last().is_some_and(|l| l.contains("\tread\taudit_log\t")), "{again}");
+    assert!(
+        again
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("\tread\taudit_log\t")),
+        "{again}"
+    );
     kinlink(dir)
         .args(["audit", "show", "--user", "nobody"])
         .output()

@@ -16,9 +16,9 @@ use kinlink_policy::{Action, AgencyType, Resource, Role};
 use kinlink_server::{Deployment, Security};
 use kinlink_store::audit::{AuditEntry, AuditEvent, SigningKey};
 use kinlink_store::{
-    AccountStore, Actor, ChangeCursor, ConsentPurpose, ConsentRecord, ConsentStore, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, NewConsent,
-    NewLegalBasis, NewUser,
-    Ownership, ProposalOutcome, ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite,
+    AccountStore, Actor, ChangeCursor, ConsentPurpose, ConsentRecord, ConsentStore, ImportItem,
+    ImportOutcome, MatchId, MatchReview, MatchStore, NewConsent, NewLegalBasis, NewUser, Ownership,
+    ProposalOutcome, ProposedMatch, RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite,
     ReviewDecision, SqliteStore, Store, StoreError, StoredCheckpoint, StoredMatch, TokenRecord, Visibility,
 };
 use reqwest::StatusCode;
