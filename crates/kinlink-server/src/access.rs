@@ -55,7 +55,7 @@ const fn route(method: Method, path: &'static str, access: Access) -> RoutePolic
 
 use Access::{Account, Public, Record};
 use Action::{Create, Export, List, Read, Update};
-use Resource::{ChildCase, MatchProposal, TracingRequest};
+use Resource::{ChildCase, Consent, MatchProposal, TracingRequest};
 
 /// Every route and what it requires. A route missing here is refused; the
 /// tests check that this table and the OpenAPI document list the same routes.
@@ -166,6 +166,45 @@ pub const ROUTES: &[RoutePolicy] = &[
         Method::GET,
         "/api/v1/info-sheets/{topic}/{lang}",
         Record(ChildCase, Read),
+    ),
+    // Consents and legal bases are the policy's `Consent` resource: a
+    // record's list is List, recording one Create, withdrawing one Update.
+    // The handlers also require the grant's scope to cover the record.
+    route(Method::GET, "/api/v1/cases/{id}/consents", Record(Consent, List)),
+    route(
+        Method::POST,
+        "/api/v1/cases/{id}/consents",
+        Record(Consent, Create),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/cases/{id}/legal-bases",
+        Record(Consent, Create),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/cases/{id}/consents/{consent_id}/withdraw",
+        Record(Consent, Update),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/tracing-requests/{id}/consents",
+        Record(Consent, List),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/tracing-requests/{id}/consents",
+        Record(Consent, Create),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/tracing-requests/{id}/legal-bases",
+        Record(Consent, Create),
+    ),
+    route(
+        Method::POST,
+        "/api/v1/tracing-requests/{id}/consents/{consent_id}/withdraw",
+        Record(Consent, Update),
     ),
 ];
 

@@ -18,6 +18,8 @@
 pub mod access;
 mod audit;
 mod casework;
+pub mod checkpoints;
+mod consent;
 mod error;
 mod export;
 mod extract;
@@ -26,6 +28,7 @@ pub mod matcher;
 mod matches;
 mod records;
 mod session;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -171,6 +174,8 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(records::tracing_requests::routes())
         .merge(matches::routes())
         .merge(casework::routes())
+        .merge(consent::cases::routes())
+        .merge(consent::tracing_requests::routes())
         .routes(routes!(session::sign_in, session::whoami, session::sign_out))
         .routes(routes!(session::enrol_totp))
         .routes(routes!(session::confirm_totp))

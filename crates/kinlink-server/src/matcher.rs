@@ -35,6 +35,14 @@
 //! everything into its indexes and matches again only what changed after
 //! that position (records imported while no server ran, for instance).
 //!
+//! Only records with a tracing consent or legal basis that holds enter
+//! matching (`RecordChange::matchable`, see `kinlink_store::ConsentStore`).
+//! Recording or withdrawing one puts the record on the feed again: a record
+//! that is no longer matchable leaves the indexes, and the pending proposals
+//! it is part of are withdrawn (a request's by storing no proposals for it, a
+//! case's by matching again the requests it was proposed for); one that
+//! becomes matchable again is indexed and matched like a new record.
+//!
 //! Nothing here logs a record's content or id: only counts.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -162,13 +170,15 @@ fn case_fingerprint(case: &ChildCase) -> u64 {
 }
 
 /// What matching reads of a request: the children, the inquirer's name and
-/// relation (a parent's name is compared), and whether it is open.
-fn request_fingerprint(request: &TracingRequest) -> u64 {
+/// relation (a parent's name is compared), whether it is open, and whether
+/// it may be matched at all (`matchable`: a tracing consent or legal basis holds).
+fn request_fingerprint(request: &TracingRequest, matchable: bool) -> u64 {
     fingerprint(&(
         &request.sought_children,
         &request.inquirer.names,
         request.inquirer.relation,
         is_searching(request.status),
+        matchable,
     ))
 }
 
@@ -220,6 +230,9 @@ fn request_of_key(key: &str) -> Option<RecordId> {
 enum Applied {
     Case(RecordId),
     Request(RecordId),
+    /// A request left matching (its consent was withdrawn): its pending
+    /// proposals are to be withdrawn.
+    Withdrawn(RecordId),
     /// Only content matching does not read changed (or the body is unreadable).
     Nothing,
 }
@@ -271,6 +284,17 @@ impl State {
 
     fn apply(&mut self, change: &RecordChange) -> Applied {
         match change.kind {
+            RecordKind::ChildCase if !change.matchable => {
+                // No tracing consent or legal basis holds: out of the index.
+                // The requests it was proposed for are matched again, which
+                // withdraws it from them.
+                if self.case_entries.remove(&change.id).is_some() {
+                    self.cases.remove(&change.id.to_string());
+                    Applied::Case(change.id)
+                } else {
+                    Applied::Nothing
+                }
+            }
             RecordKind::ChildCase => {
                 let Ok(case) = serde_json::from_str::<ChildCase>(&change.body) else {
                     tracing::warn!("a stored case could not be read for matching; it is left out");
@@ -302,7 +326,7 @@ impl State {
                     tracing::warn!("a stored tracing request could not be read for matching; it is left out");
                     return Applied::Nothing;
                 };
-                let fingerprint = request_fingerprint(&request);
+                let fingerprint = request_fingerprint(&request, change.matchable);
                 let previous = self.request_entries.get_mut(&change.id);
                 let previous_children = match previous {
                     Some(entry) if entry.fingerprint == fingerprint => {
@@ -315,7 +339,7 @@ impl State {
                 for child in 0..previous_children {
                     self.requests.remove(&sought_key(change.id, child));
                 }
-                let sought = if is_searching(request.status) {
+                let sought = if is_searching(request.status) && change.matchable {
                     sought_records(&request)
                 } else {
                     Vec::new()
@@ -334,6 +358,8 @@ impl State {
                 );
                 if open {
                     Applied::Request(change.id)
+                } else if !change.matchable && previous_children > 0 {
+                    Applied::Withdrawn(change.id)
                 } else {
                     Applied::Nothing
                 }
@@ -575,6 +601,8 @@ struct Engine {
     pending_cases: BTreeSet<RecordId>,
     /// Requests to match again.
     pending: BTreeSet<RecordId>,
+    /// Requests that left matching, whose pending proposals are to be withdrawn.
+    withdrawn: BTreeSet<RecordId>,
 }
 
 impl Engine {
@@ -586,6 +614,7 @@ impl Engine {
             cursor: ChangeCursor::default(),
             pending_cases: BTreeSet::new(),
             pending: BTreeSet::new(),
+            withdrawn: BTreeSet::new(),
         };
         // Everything goes into the indexes; only what changed after the
         // shared position is matched again.
@@ -630,6 +659,9 @@ impl Engine {
                     Applied::Request(id) if after_matched => {
                         self.pending.insert(id);
                     }
+                    Applied::Withdrawn(id) if after_matched => {
+                        self.withdrawn.insert(id);
+                    }
                     _ => {}
                 }
             }
@@ -660,6 +692,7 @@ impl Engine {
             self.pending.extend(state.open_requests());
         }
         self.requests_for_changed_cases().await?;
+        self.withdraw_requests().await?;
         while !self.pending.is_empty() {
             let batch: Vec<RecordId> = self.pending.iter().take(BATCH).copied().collect();
             let to_rank = batch.clone();
@@ -677,6 +710,29 @@ impl Engine {
         let matched = self.cursor.change;
         self.store.advance_matcher_position(matched).await?;
         shared.matched.send_replace(matched);
+        Ok(())
+    }
+
+    /// Withdraw the pending proposals of requests that left matching.
+    async fn withdraw_requests(&mut self) -> Result<(), MatcherError> {
+        while let Some(request) = self.withdrawn.pop_first() {
+            self.pending.remove(&request);
+            let Some(version) = self
+                .state
+                .as_ref()
+                .and_then(|s| s.request_entries.get(&request))
+                .map(|e| e.version)
+            else {
+                continue;
+            };
+            match self.store.propose_matches(request, version, &[], &actor()).await {
+                Ok(_) | Err(StoreError::NotFound { .. }) => {}
+                Err(e) => {
+                    self.withdrawn.insert(request);
+                    return Err(e.into());
+                }
+            }
+        }
         Ok(())
     }
 
@@ -797,7 +853,7 @@ impl Engine {
                 .map(|c| case_fingerprint(&c)),
             RecordKind::TracingRequest => serde_json::from_str::<TracingRequest>(&then.body)
                 .ok()
-                .map(|r| request_fingerprint(&r)),
+                .map(|r| request_fingerprint(&r, true)),
         };
         Ok(then == Some(current_fingerprint))
     }

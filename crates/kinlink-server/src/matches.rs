@@ -21,8 +21,8 @@ use kinlink_core::{
 };
 use kinlink_policy::{FieldGroup, FieldGroups, Releasable};
 use kinlink_store::{
-    MatchId, MatchLabel, MatchReview, MatchStatus, RecordWrite, Records, ReviewDecision, StoreError,
-    StoredMatch,
+    ConsentPurpose, MatchId, MatchLabel, MatchReview, MatchStatus, RecordWrite, Records, ReviewDecision,
+    StoreError, StoredMatch,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -238,6 +238,25 @@ async fn in_scope(state: &AppState, auth: &Authorized, stored: &StoredMatch) -> 
     )
 }
 
+/// Whether both records of a match still have a tracing consent or legal
+/// basis. Asked on every request, so that a withdrawal hides the record's
+/// matches at once, in every server process, before the matcher has
+/// withdrawn them.
+async fn may_trace(state: &AppState, stored: &StoredMatch) -> Result<bool, ApiError> {
+    Ok(state
+        .store
+        .has_basis(
+            RecordKind::TracingRequest,
+            stored.request_id,
+            ConsentPurpose::Tracing,
+        )
+        .await?
+        && state
+            .store
+            .has_basis(RecordKind::ChildCase, stored.case_id, ConsentPurpose::Tracing)
+            .await?)
+}
+
 /// The matches among `stored` whose other record (`kind`) the grant also covers.
 async fn reachable(
     state: &AppState,
@@ -251,7 +270,7 @@ async fn reachable(
             RecordKind::ChildCase => m.case_id,
             RecordKind::TracingRequest => m.request_id,
         };
-        if covers(state, auth, kind, other).await? {
+        if covers(state, auth, kind, other).await? && may_trace(state, &m).await? {
             out.push(m);
         }
     }
@@ -262,6 +281,10 @@ async fn reachable(
 /// exist or is out of scope.
 async fn find_match(state: &AppState, auth: &Authorized, id: MatchId) -> Result<StoredMatch, ApiError> {
     let stored = state.store.get_match(id).await?.ok_or_else(no_match)?;
+    // A match of a record without a tracing ground is not shown at all.
+    if !may_trace(state, &stored).await? {
+        return Err(no_match());
+    }
     if !in_scope(state, auth, &stored).await? {
         audit::refused(
             state.store.as_ref(),

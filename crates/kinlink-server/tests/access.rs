@@ -115,10 +115,14 @@ async fn fixtures(server: &Server) -> (String, String) {
         .post(TRACING_REQUESTS.collection, &(TRACING_REQUESTS.valid)("Ahmad"))
         .await;
     assert_eq!(request.status, StatusCode::CREATED, "{}", request.text);
-    (
+    let (case, request) = (
         case.json()["id"].as_str().expect("id").to_owned(),
         request.json()["id"].as_str().expect("id").to_owned(),
-    )
+    );
+    // Consented to tracing, so that they are matched.
+    common::consent_to_tracing(server, &format!("{}/{case}", CASES.collection)).await;
+    common::consent_to_tracing(server, &format!("{}/{request}", TRACING_REQUESTS.collection)).await;
+    (case, request)
 }
 
 /// A match to point `{match_id}` routes at: the fixtures' case is proposed for
@@ -843,6 +847,8 @@ async fn the_audit_log_records_who_touched_which_record_for_which_purpose() {
             by(EventKind::Create, tester, Outcome::Success),
             // The case's case file, opened with it.
             by(EventKind::Create, tester, Outcome::Success),
+            // The fixtures' tracing consent.
+            by(EventKind::ConsentChange, tester, Outcome::Success),
             by(EventKind::Read, tester, Outcome::Success),
             by(
                 EventKind::Read,

@@ -533,6 +533,10 @@ async fn openapi_documents_every_route_and_every_route_is_served() {
             "GET {c}/{id}/history",
             "GET {c}/{id}/matches",
             "GET {c}/export",
+            "GET {c}/{id}/consents",
+            "POST {c}/{id}/consents",
+            "POST {c}/{id}/legal-bases",
+            "POST {c}/{id}/consents/{consent_id}/withdraw",
         ] {
             expected.insert(op.replace("{c}", c));
         }

@@ -67,10 +67,13 @@ fn stranger() -> Value {
     })
 }
 
+/// Register a record with a tracing consent (without one it is not matched).
 async fn create(server: &Server, collection: &str, body: &Value) -> Value {
     let reply = server.post(collection, body).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    reply.json()
+    let record = reply.json();
+    common::consent_to_tracing(server, &format!("{collection}/{}", id(&record))).await;
+    record
 }
 
 fn id(record: &Value) -> String {

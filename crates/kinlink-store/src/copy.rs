@@ -333,6 +333,30 @@ pub const TABLES: &[Table] = &[
         key: 1,
         kind: TableKind::Data,
     },
+    // 0007: consents and legal bases of records.
+    Table {
+        name: "consents",
+        columns: &[
+            column("id", Id),
+            column("record_id", Id),
+            column("record_kind", Text),
+            column("purpose", Text),
+            column("basis", Text),
+            column("given_by", OptionalText),
+            column("language", OptionalText),
+            column("interpreter", OptionalText),
+            column("reason", OptionalText),
+            column("decided_by", OptionalText),
+            column("approved_by", OptionalText),
+            column("given_at", Timestamp),
+            column("recorded_by", Text),
+            column("recorded_at", Timestamp),
+            column("withdrawn_at", OptionalTimestamp),
+            column("withdrawn_by", OptionalText),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
     Table {
         name: "audit_entries",
         columns: &[

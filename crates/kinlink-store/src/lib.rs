@@ -27,6 +27,8 @@ mod audit_sql;
 mod batch;
 mod casework;
 mod casework_sql;
+mod consent;
+mod consent_sql;
 pub mod copy;
 mod error;
 mod match_sql;
@@ -44,6 +46,10 @@ pub use casework::{
     CaseCommand, CaseFileEvent, CaseFileWithCase, CaseworkStore, NewAlert, StoredAlert, StoredCaseFile,
 };
 pub use casework_sql::case_files_with_cases;
+pub use consent::{
+    ConsentGiver, ConsentPurpose, ConsentRecord, ConsentStore, Decider, Ground, NewConsent, NewLegalBasis,
+    allows,
+};
 pub use error::StoreError;
 pub use matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
@@ -65,10 +71,10 @@ use kinlink_policy::Resource;
 use uuid::Uuid;
 
 /// What a backend must do. Every write is atomic: it fully happens or not at all.
-/// Every store also keeps match proposals and the change feed ([`MatchStore`])
-/// and case files ([`CaseworkStore`]).
+/// Every store also keeps match proposals and the change feed ([`MatchStore`]),
+/// case files ([`CaseworkStore`]), and consents and legal bases ([`ConsentStore`]).
 #[async_trait]
-pub trait Store: MatchStore + CaseworkStore + Send + Sync + 'static {
+pub trait Store: MatchStore + CaseworkStore + ConsentStore + Send + Sync + 'static {
     /// Insert a new record at version 1, minting its id and number.
     async fn insert(
         &self,

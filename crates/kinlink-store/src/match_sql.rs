@@ -18,6 +18,7 @@ use kinlink_core::{RecordId, RecordKind, RecordNumber};
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Row, Type};
 
 use crate::audit::{match_event, write_event};
+use crate::consent_sql::MATCHABLE;
 use crate::matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
     RecordChange, RecordWrite, ReviewDecision, StoredMatch,
@@ -507,7 +508,8 @@ where
     }
 
     async fn changes_since(&self, after: ChangeCursor, limit: u32) -> Result<Vec<RecordChange>, StoreError> {
-        let columns = "SELECT change_seq, kind, id, version, body FROM records";
+        let columns =
+            format!("SELECT change_seq, kind, id, version, body, {MATCHABLE} AS matchable FROM records");
         let rows = match after.id {
             None => {
                 sqlx::query(&format!(
@@ -540,6 +542,7 @@ where
                     id,
                     version: row.try_get("version")?,
                     body: row.try_get("body")?,
+                    matchable: row.try_get("matchable")?,
                 })
             })
             .collect()

@@ -206,6 +206,10 @@ pub struct RecordChange {
     pub id: RecordId,
     pub version: i64,
     pub body: String,
+    /// Whether the record may enter matching: it has a tracing consent or
+    /// legal basis that holds (see `ConsentStore`). A consent recorded or
+    /// withdrawn puts the record on the feed again with its new standing.
+    pub matchable: bool,
 }
 
 /// A position in the change feed: after the record `id` of change `change`

@@ -464,6 +464,9 @@ where
     bool: SqlValue<DB>,
     DateTime<Utc>: SqlValue<DB>,
     Option<DB::Id>: SqlValue<DB>,
+    // For the consent half (`consent_sql.rs`).
+    Option<String>: SqlValue<DB>,
+    Option<DateTime<Utc>>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
 {
     async fn insert(

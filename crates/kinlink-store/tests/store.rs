@@ -16,9 +16,10 @@ use kinlink_core::{
 use kinlink_policy::{AgencyType, FieldGroups, Purpose, Resource, Role};
 use kinlink_store::audit::{all_entries, checkpoint_if_due, verify_audit};
 use kinlink_store::{
-    AccountStore, Actor, CaseCommand, ChangeCursor, ImportItem, MatchId, MatchLabel, MatchStatus, NewAlert,
-    NewUser, Ownership, PgOptions, PgStore, ProposedMatch, RecordWrite, Records, ReviewDecision,
-    SessionRecord, SqliteStore, Store, StoreError, StoredTotp, TokenRecord, Visibility,
+    AccountStore, Actor, CaseCommand, ChangeCursor, ConsentGiver, ConsentPurpose, Decider, Ground,
+    ImportItem, MatchId, MatchLabel, MatchStatus, NewAlert, NewConsent, NewLegalBasis, NewUser, Ownership,
+    PgOptions, PgStore, ProposedMatch, RecordChange, RecordWrite, Records, ReviewDecision, SessionRecord,
+    SqliteStore, Store, StoreError, StoredTotp, TokenRecord, Visibility,
 };
 use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 use uuid::Uuid;
@@ -300,6 +301,7 @@ contract!(
     case_files_compare_and_swap_and_keep_every_command,
     a_stale_case_file_update_writes_nothing,
     case_files_are_listed_with_their_cases,
+    consents_are_recorded_withdrawn_and_put_the_record_on_the_feed,
 );
 
 async fn creates_and_reads_with_numbers(store: Arc<dyn Store>) {
@@ -930,6 +932,178 @@ async fn the_change_feed_follows_every_write_in_order(store: Arc<dyn Store>) {
     assert!(store.changes_since(after, 10).await.expect("reads").is_empty());
 }
 
+/// The change feed's entry for `id` after `cursor`, and the cursor at its end.
+async fn feed_entry(
+    store: &Arc<dyn Store>,
+    cursor: ChangeCursor,
+    id: RecordId,
+) -> (Option<RecordChange>, ChangeCursor) {
+    let page = store.changes_since(cursor, 100).await.expect("reads");
+    let next = page.last().map_or(cursor, ChangeCursor::after);
+    (page.into_iter().find(|c| c.id == id), next)
+}
+
+async fn consents_are_recorded_withdrawn_and_put_the_record_on_the_feed(store: Arc<dyn Store>) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let child = cases.create(case("Amina"), &actor()).await.expect("created").meta;
+    // Without consent or legal basis: on the feed, but not matchable, and not to be shared.
+    let (entry, cursor) = feed_entry(&store, ChangeCursor::default(), child.id).await;
+    assert!(!entry.expect("on the feed").matchable);
+    for purpose in ConsentPurpose::ALL {
+        assert!(
+            !store
+                .may_share(RecordKind::ChildCase, child.id, purpose)
+                .await
+                .expect("reads")
+        );
+    }
+    let given_at = Utc::now().trunc_subsecs(6) - chrono::Duration::hours(2);
+    let consent = store
+        .record_consent(
+            RecordKind::ChildCase,
+            child.id,
+            &NewConsent {
+                purpose: ConsentPurpose::Tracing,
+                given_by: ConsentGiver::Child,
+                given_at,
+                language: "ps".to_owned(),
+                interpreter: Some("interpreter-12".to_owned()),
+            },
+            &actor(),
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(consent.record_id, child.id);
+    assert_eq!(
+        consent.ground,
+        Ground::Consent {
+            given_by: ConsentGiver::Child,
+            given_at,
+            language: "ps".to_owned(),
+            interpreter: Some("interpreter-12".to_owned()),
+        }
+    );
+    assert!(consent.is_active());
+    // The record is on the feed again, at the same version, now matchable.
+    let (entry, cursor) = feed_entry(&store, cursor, child.id).await;
+    let entry = entry.expect("on the feed again");
+    assert_eq!((entry.version, entry.matchable), (1, true));
+    assert!(
+        store
+            .has_basis(RecordKind::ChildCase, child.id, ConsentPurpose::Tracing)
+            .await
+            .expect("reads")
+    );
+    // Tracing consent is not consent to share with other countries; a legal basis can be.
+    let abroad = ConsentPurpose::SharingWithCountries;
+    assert!(
+        !store
+            .may_share(RecordKind::ChildCase, child.id, abroad)
+            .await
+            .expect("reads")
+    );
+    let basis = store
+        .record_legal_basis(
+            RecordKind::ChildCase,
+            child.id,
+            &NewLegalBasis {
+                purpose: abroad,
+                reason: "BID 2026-14: reunification with the mother abroad".to_owned(),
+                decided_by: Decider::BestInterestsPanel,
+                decided_at: given_at,
+                approved_by: "supervisor-2".to_owned(),
+            },
+            &actor(),
+        )
+        .await
+        .expect("recorded");
+    assert!(
+        store
+            .may_share(RecordKind::ChildCase, child.id, abroad)
+            .await
+            .expect("reads")
+    );
+    // Withdrawal: at once, kept with who and when, and the record back on the feed.
+    let kind = RecordKind::ChildCase;
+    let withdrawn = store
+        .withdraw_consent(kind, child.id, consent.id, &Actor::new("guardian-1"))
+        .await
+        .expect("withdrawn");
+    assert_eq!(withdrawn.withdrawn_by.as_deref(), Some("guardian-1"));
+    assert!(withdrawn.withdrawn_at.is_some());
+    assert!(
+        !store
+            .has_basis(kind, child.id, ConsentPurpose::Tracing)
+            .await
+            .expect("reads")
+    );
+    assert!(store.may_share(kind, child.id, abroad).await.expect("reads"));
+    let (entry, _) = feed_entry(&store, cursor, child.id).await;
+    assert!(!entry.expect("on the feed again").matchable);
+    // Once only; and only the record's own consents.
+    assert!(matches!(
+        store.withdraw_consent(kind, child.id, consent.id, &actor()).await,
+        Err(StoreError::NoSuch { .. })
+    ));
+    let other = cases.create(case("Hawa"), &actor()).await.expect("created").meta;
+    assert!(matches!(
+        store.withdraw_consent(kind, other.id, basis.id, &actor()).await,
+        Err(StoreError::NoSuch { .. })
+    ));
+    assert!(matches!(
+        store
+            .withdraw_consent(RecordKind::TracingRequest, child.id, basis.id, &actor())
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(store.may_share(kind, child.id, abroad).await.expect("reads"));
+    // Everything is kept, oldest first.
+    let all = store.consents_for(kind, child.id).await.expect("reads");
+    assert_eq!(
+        all.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![consent.id, basis.id]
+    );
+    assert!(!all[0].is_active() && all[1].is_active());
+    assert!(kinlink_store::allows(&all, abroad) && !kinlink_store::allows(&all, ConsentPurpose::Tracing));
+    assert!(
+        store
+            .consents_for(kind, other.id)
+            .await
+            .expect("reads")
+            .is_empty()
+    );
+    // No record, no consent.
+    let nobody = RecordId::from_uuid(Uuid::now_v7());
+    assert!(matches!(
+        store
+            .record_consent(
+                kind,
+                nobody,
+                &NewConsent {
+                    purpose: ConsentPurpose::Services,
+                    given_by: ConsentGiver::Guardian,
+                    given_at,
+                    language: "en".to_owned(),
+                    interpreter: None,
+                },
+                &actor()
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // Each change is in the audit log, about the record, without values.
+    let entries = store
+        .audit_for_record(Resource::ChildCase, *child.id.as_uuid())
+        .await
+        .expect("reads");
+    let changes: Vec<_> = entries
+        .iter()
+        .filter(|e| e.event.kind == EventKind::ConsentChange)
+        .collect();
+    assert_eq!(changes.len(), 3);
+    assert!(changes.iter().all(|e| e.event.field_groups == FieldGroups::NONE));
+}
+
 async fn the_matcher_position_only_moves_forward(store: Arc<dyn Store>) {
     assert_eq!(store.matcher_position().await.expect("reads"), 0);
     store.advance_matcher_position(5).await.expect("writes");
@@ -962,7 +1136,7 @@ async fn sqlite_data_survives_reopening() {
     })
     .await;
     let store = SqliteStore::open(dir.path()).await.expect("opens");
-    assert_eq!(store.schema_version().await.expect("reads"), 5);
+    assert_eq!(store.schema_version().await.expect("reads"), 7);
     let raw = Raw::Sqlite(dir.path().join("kinlink.sqlite"));
     assert_eq!(raw.applied_migrations().await.expect("reads"), MIGRATIONS);
 }
@@ -975,7 +1149,7 @@ async fn postgres_data_survives_reconnecting() {
     data_survives_reopening(async || database.connect().await).await;
     assert_eq!(
         database.connect_pg().await.schema_version().await.expect("reads"),
-        5
+        7
     );
     let raw = Raw::Postgres(database.url.clone());
     assert_eq!(raw.applied_migrations().await.expect("reads"), MIGRATIONS);
@@ -1922,9 +2096,9 @@ impl Raw {
 }
 
 /// The migrations every database holds: records (0001), matches (0002),
-/// accounts (0003) and the audit log (0004). The schema version is the
-/// highest migration applied: 4.
-const MIGRATIONS: [i64; 5] = [1, 2, 3, 4, 5];
+/// accounts (0003), the audit log (0004), case files (0005) and consents
+/// (0007). The schema version is the highest migration applied.
+const MIGRATIONS: [i64; 6] = [1, 2, 3, 4, 5, 7];
 
 /// The triggers refuse changes to the log, and a write whose audit entry
 /// cannot be appended is not written either.

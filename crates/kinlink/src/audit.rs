@@ -129,7 +129,11 @@ pub async fn run(command: AuditCommand, config: &Config, purpose: Purpose) -> Re
             }
             Ok(())
         }
-        AuditCommand::Show { record } => show(store, &record, purpose).await,
+        AuditCommand::Show {
+            record: Some(record), ..
+        } => show(store, &record, purpose).await,
+        AuditCommand::Show { user: Some(user), .. } => show_user(config, &user, purpose).await,
+        AuditCommand::Show { .. } => bail!("name a record (--record) or an account (--user)"),
     }
 }
 
@@ -176,7 +180,8 @@ fn load_key(args: &SigningKeyArgs, config: &Config) -> Result<SigningKey> {
     let path: PathBuf = args
         .signing_key
         .clone()
-        .unwrap_or_else(|| config.data_dir.join("keys").join("signing.key"));
+        // The key `kinlink init` creates, which the server signs its checkpoints with.
+        .unwrap_or_else(|| crate::accounts::KeyPaths::of(&config.data_dir).signing);
     kinlink_crypto::keyfile::load_signing_key_file(&path)
         .with_context(|| format!("cannot load the deployment signing key {}", path.display()))
 }
@@ -200,6 +205,29 @@ async fn show(store: Arc<dyn Store>, key: &str, purpose: Purpose) -> Result<()> 
     } else {
         bail!("expected a record id (UUID) or a record number such as KL-2026-000123");
     };
+    print_entries(store, key, &records, purpose).await
+}
+
+/// `kinlink audit show --user USERNAME`: the account's administration events.
+async fn show_user(config: &Config, username: &str, purpose: Purpose) -> Result<()> {
+    let (store, accounts) = store::open_all(config).await?;
+    let user = accounts
+        .user_by_name(&kinlink_server::normalise_username(username))
+        .await
+        .context("cannot read the users")?
+        .ok_or_else(|| anyhow!("no user with this name"))?;
+    let records = [(Resource::UserAccount, RecordId::from_uuid(user.id))];
+    print_entries(store, "this account", &records, purpose).await
+}
+
+/// Print the entries about `records` (and earlier looks at them), after
+/// checking and recording this look at the audit log.
+async fn print_entries(
+    store: Arc<dyn Store>,
+    key: &str,
+    records: &[(Resource, RecordId)],
+    purpose: Purpose,
+) -> Result<()> {
     let audit = Audit::new(store.clone(), purpose);
     audit.permit(Resource::AuditLog, Action::Read).await?;
     let id = records[0].1;

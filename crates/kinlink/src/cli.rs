@@ -144,17 +144,26 @@ pub enum AuditCommand {
         #[arg(long, value_name = "N")]
         every: Option<u64>,
     },
-    /// Who accessed a record, when, for which purpose, with which outcome (never its content)
+    /// Who accessed a record, when, for which purpose, with which outcome (never its
+    /// content); or, with --user, every change made to an account (roles, tokens, ...)
     Show {
         /// The record's id (UUID) or number (KL-2026-000123, TR-2026-000045)
-        #[arg(long, value_name = "ID|NUMBER")]
-        record: String,
+        #[arg(
+            long,
+            value_name = "ID|NUMBER",
+            required_unless_present = "user",
+            conflicts_with = "user"
+        )]
+        record: Option<String>,
+        /// An account's user name: its creation, role and account changes, tokens issued and revoked
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
     },
 }
 
 #[derive(Debug, Args)]
 pub struct SigningKeyArgs {
-    /// The deployment's Ed25519 signing key file [default: DATA_DIR/keys/signing.key]
+    /// The deployment's Ed25519 signing key file [default: DATA_DIR/keys/signing-ed25519.key]
     #[arg(long, value_name = "PATH", env = "KINLINK_SIGNING_KEY")]
     pub signing_key: Option<PathBuf>,
 }
@@ -169,6 +178,19 @@ pub struct ServeArgs {
     /// once, no second factor) and a small synthetic dataset if the database has no cases yet
     #[arg(long)]
     pub demo: bool,
+
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key) [config: tls_cert]
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// The PEM private key of --tls-cert [config: tls_key]
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// How often to sign an audit checkpoint, e.g. 10m, 1h [config: audit_checkpoint_interval;
+    /// default 10m]; one is also signed at shutdown
+    #[arg(long, value_name = "DURATION")]
+    pub audit_checkpoint_interval: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -287,7 +309,7 @@ pub struct CopyDbArgs {
     #[arg(long)]
     pub replace: bool,
     /// The deployment's Ed25519 signing key file, to check the audit checkpoints' signatures
-    /// too [default: DATA_DIR/keys/signing.key if it exists; otherwise every entry, link and
+    /// too [default: DATA_DIR/keys/signing-ed25519.key if it exists; otherwise every entry, link and
     /// checkpoint is checked but not who signed the checkpoints]
     #[arg(long, value_name = "PATH", env = "KINLINK_SIGNING_KEY")]
     pub signing_key: Option<PathBuf>,

@@ -19,7 +19,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "kinlink.toml";
 /// Keys read from the environment, as `KINLINK_DATA_DIR` and so on. Listed so
 /// that an unrelated `KINLINK_*` variable (such as `KINLINK_CONFIG`, read by
 /// the flag itself) is not taken for a setting.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 10] = [
     "data_dir",
     "listen",
     "database_url",
@@ -27,6 +27,9 @@ const KEYS: [&str; 7] = [
     "db_statement_timeout",
     "db_acquire_timeout",
     "sqlite_busy_timeout",
+    "tls_cert",
+    "tls_key",
+    "audit_checkpoint_interval",
 ];
 
 /// The effective configuration.
@@ -64,6 +67,19 @@ pub struct Config {
     /// `approval_overdue_hours` (72).
     #[serde(default)]
     pub casework: kinlink_server::CaseworkConfig,
+    /// `serve`: the PEM certificate chain for built-in TLS (with `tls_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// `serve`: the PEM private key for built-in TLS (with `tls_cert`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// `serve`: how often the server signs an audit checkpoint (`10m`, `1h`, `30s`).
+    #[serde(default = "default_checkpoint_interval")]
+    pub audit_checkpoint_interval: String,
+}
+
+fn default_checkpoint_interval() -> String {
+    format_duration(kinlink_server::checkpoints::DEFAULT_INTERVAL)
 }
 
 impl Default for Config {
@@ -80,6 +96,9 @@ impl Default for Config {
             db_acquire_timeout: format_duration(pg.acquire_timeout),
             sqlite_busy_timeout: format_duration(sqlite.busy_timeout),
             casework: kinlink_server::CaseworkConfig::default(),
+            tls_cert: None,
+            tls_key: None,
+            audit_checkpoint_interval: default_checkpoint_interval(),
         }
     }
 }
@@ -152,6 +171,7 @@ impl Config {
         // Checked now, so that a typo fails every command, not only those that open the database.
         config.pg_options()?;
         config.sqlite_options()?;
+        config.checkpoint_interval()?;
         Ok(config)
     }
 
@@ -175,6 +195,15 @@ impl Config {
             max_connections: self.max_connections()?.unwrap_or(defaults.max_connections),
             busy_timeout: parse_duration("sqlite_busy_timeout", &self.sqlite_busy_timeout)?,
         })
+    }
+
+    /// How often `serve` signs an audit checkpoint.
+    pub fn checkpoint_interval(&self) -> Result<Duration> {
+        let every = parse_duration("audit_checkpoint_interval", &self.audit_checkpoint_interval)?;
+        if every < Duration::from_secs(1) {
+            bail!("invalid configuration: audit_checkpoint_interval must be at least 1s");
+        }
+        Ok(every)
     }
 
     fn max_connections(&self) -> Result<Option<u32>> {
@@ -214,7 +243,7 @@ fn number_or_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<O
 }
 
 /// `250ms`, `30s`, `2m` or `1h`: a whole number and a unit.
-fn parse_duration(key: &str, text: &str) -> Result<Duration> {
+pub(crate) fn parse_duration(key: &str, text: &str) -> Result<Duration> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);

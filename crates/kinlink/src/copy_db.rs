@@ -60,7 +60,7 @@ pub async fn run(args: &CopyDbArgs, config: &Config) -> Result<()> {
 fn audit_key(args: &CopyDbArgs, config: &Config) -> Result<Option<VerifyingKey>> {
     let (path, given) = match &args.signing_key {
         Some(path) => (path.clone(), true),
-        None => (config.data_dir.join("keys").join("signing.key"), false),
+        None => (crate::accounts::KeyPaths::of(&config.data_dir).signing, false),
     };
     if !given && !path.exists() {
         return Ok(None);

@@ -1,15 +1,20 @@
-//! `kinlink serve [--listen ADDR:PORT] [--demo]`.
+//! `kinlink serve [--listen ADDR:PORT] [--demo] [--tls-cert FILE --tls-key FILE]
+//! [--audit-checkpoint-interval DURATION]`.
 
 use std::io::Write;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
-use kinlink_core::{ChildCase, TracingRequest};
+use kinlink_core::{ChildCase, RecordKind, TracingRequest};
 use kinlink_demo::DemoConfig;
 use kinlink_policy::{AgencyType, Role};
+use kinlink_server::checkpoints::Checkpoints;
+use kinlink_server::tls::TlsFiles;
 use kinlink_server::{Deployment, Security};
-use kinlink_store::{AccountStore, Actor, NewUser, Ownership, Records, Store};
+use kinlink_store::{
+    AccountStore, Actor, ConsentGiver, ConsentPurpose, NewConsent, NewUser, Ownership, Records, Store,
+};
 use tokio::net::TcpListener;
 
 use crate::accounts::{KeyPaths, generate_password, hash_password};
@@ -46,8 +51,29 @@ pub async fn run(args: &ServeArgs, config: &Config) -> Result<()> {
         keys.create()?;
     }
     let master_key = keys.load_master()?;
+    let signing_key = kinlink_crypto::keyfile::load_signing_key_file(&keys.signing).with_context(|| {
+        format!(
+            "cannot load the deployment signing key {} (it signs the audit checkpoints)",
+            keys.signing.display()
+        )
+    })?;
+    let checkpoint_every = match &args.audit_checkpoint_interval {
+        Some(text) => Config {
+            audit_checkpoint_interval: text.clone(),
+            ..config.clone()
+        }
+        .checkpoint_interval()?,
+        None => config.checkpoint_interval()?,
+    };
+    // Checked before anything else starts: a bad certificate or key stops here, saying which file.
+    let tls = match tls_files(args, config)? {
+        Some(files) => Some(kinlink_server::tls::server_config(&files)?),
+        None => None,
+    };
     let (store, accounts) = store::open_all(config).await?;
     let mut security = Security::new(master_key);
+    // Cookies are `Secure` and responses carry HSTS only when TLS is on.
+    security.tls = tls.is_some();
     if let Some(roles) = &config.totp_required_roles {
         security.totp_required_roles = roles.clone();
     }
@@ -67,18 +93,38 @@ pub async fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     let address = listener.local_addr().context("cannot read the bound address")?;
     // One line on stdout once bound: scripts and tests wait for it.
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "kinlink listening on http://{address}").context("cannot write to stdout")?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    writeln!(stdout, "kinlink listening on {scheme}://{address}").context("cannot write to stdout")?;
     stdout.flush().context("cannot write to stdout")?;
     drop(stdout);
+    let checkpoints = Checkpoints::start(store.clone(), signing_key, checkpoint_every);
     let deployment = Deployment {
         store,
         accounts,
         security,
         casework: config.casework.clone(),
     };
-    kinlink_server::serve(deployment, listener, shutdown_signal())
-        .await
-        .context("the server failed")
+    let (router, _matcher) = kinlink_server::app(deployment);
+    let served = match tls {
+        Some(tls) => kinlink_server::tls::serve_router_tls(router, listener, tls, shutdown_signal()).await,
+        None => kinlink_server::serve_router(router, listener, shutdown_signal()).await,
+    };
+    // The last checkpoint, after the last request: a restart leaves nothing unsealed.
+    checkpoints.stop().await;
+    served.context("the server failed")
+}
+
+/// The TLS files from the flags, else the configuration; both or neither.
+fn tls_files(args: &ServeArgs, config: &Config) -> Result<Option<TlsFiles>> {
+    let cert = args.tls_cert.clone().or_else(|| config.tls_cert.clone());
+    let key = args.tls_key.clone().or_else(|| config.tls_key.clone());
+    match (cert, key) {
+        (Some(cert), Some(key)) => Ok(Some(TlsFiles { cert, key })),
+        (None, None) => Ok(None),
+        _ => bail!(
+            "built-in TLS needs both a certificate (tls_cert, --tls-cert) and a key (tls_key, --tls-key)"
+        ),
+    }
 }
 
 /// Ctrl-C, or SIGTERM (what `docker stop` and systemd send).
@@ -179,12 +225,58 @@ async fn load_demo(store: &Arc<dyn Store>, owner: Ownership) -> Result<()> {
     let created_cases = import_rows(&cases, &dataset.cases, &actor).await?;
     let requests = Records::<TracingRequest>::new(store.clone());
     let created_requests = import_rows(&requests, &dataset.requests, &actor).await?;
+    let consents = demo_consents(store, &actor).await?;
     tracing::info!(
         cases = created_cases,
         requests = created_requests,
+        consents,
         "demo data loaded"
     );
     Ok(())
+}
+
+/// A synthetic tracing consent for every demo record, so that the demo's
+/// records enter matching as real ones do once consent is recorded: the
+/// child's for a case, the inquiring parent's for a request, in the first
+/// language the record names (English if none).
+async fn demo_consents(store: &Arc<dyn Store>, actor: &Actor) -> Result<u64> {
+    let mut recorded = 0;
+    for (kind, given_by, languages) in [
+        (RecordKind::ChildCase, ConsentGiver::Child, "/child/languages/0"),
+        (
+            RecordKind::TracingRequest,
+            ConsentGiver::Parent,
+            "/inquirer/languages/0",
+        ),
+    ] {
+        let mut after = None;
+        loop {
+            let page = store.list(kind, after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.meta.id);
+            for record in &page {
+                let body: serde_json::Value = serde_json::from_str(&record.body).unwrap_or_default();
+                let language = body
+                    .pointer(languages)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("en")
+                    .to_owned();
+                let consent = NewConsent {
+                    purpose: ConsentPurpose::Tracing,
+                    given_by,
+                    given_at: record.meta.created_at,
+                    language,
+                    interpreter: None,
+                };
+                store
+                    .record_consent(kind, record.meta.id, &consent, actor)
+                    .await
+                    .context("cannot record the demo consents")?;
+                recorded += 1;
+            }
+        }
+    }
+    Ok(recorded)
 }
 
 async fn import_rows<T: CliRecord>(

@@ -17,7 +17,8 @@ mod support;
 use kinlink_core::RecordKind;
 use kinlink_server::Matcher;
 use kinlink_store::{
-    Actor, MatchReview, MatchStatus, PgOptions, PgStore, ReviewDecision, SqliteStore, Store, StoredMatch,
+    Actor, ConsentGiver, ConsentPurpose, MatchReview, MatchStatus, NewConsent, PgOptions, PgStore,
+    ReviewDecision, SqliteStore, Store, StoredMatch,
 };
 use support::{PgDatabase, PrivateCluster, Server, list_all, psql, wait_until};
 
@@ -391,6 +392,36 @@ fn matches_of(url: &str) -> Matches {
     })
 }
 
+/// A synthetic tracing consent for every record (without one, a record is
+/// not matched); copy-db then carries the consents too.
+async fn consent_to_tracing(store: &Arc<dyn Store>) {
+    let actor = Actor::new("caseworker");
+    for (kind, given_by) in [
+        (RecordKind::ChildCase, ConsentGiver::Child),
+        (RecordKind::TracingRequest, ConsentGiver::Parent),
+    ] {
+        let mut after = None;
+        loop {
+            let page = store.list(kind, after, 100).await.expect("list");
+            let Some(last) = page.last() else { break };
+            after = Some(last.meta.id);
+            for record in &page {
+                let consent = NewConsent {
+                    purpose: ConsentPurpose::Tracing,
+                    given_by,
+                    given_at: record.meta.created_at,
+                    language: "so".to_owned(),
+                    interpreter: Some("interpreter-7".to_owned()),
+                };
+                store
+                    .record_consent(kind, record.meta.id, &consent, &actor)
+                    .await
+                    .expect("consent");
+            }
+        }
+    }
+}
+
 /// Run the server's matcher over the database until it has matched every
 /// record, then review two of its proposals: one rejected with a reason, one
 /// taken under review without. Returns the proposals.
@@ -398,6 +429,7 @@ fn match_and_review(url: &str) -> Matches {
     let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
     runtime.block_on(async {
         let store = open_store(url).await;
+        consent_to_tracing(&store).await;
         let matcher = Matcher::start(store.clone());
         tokio::time::timeout(Duration::from_secs(300), matcher.settled())
             .await
@@ -491,8 +523,9 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     assert!(matches.1 > 0 && matches.2 > 0, "{:?}", (matches.1, matches.2));
 
     // The field office's audit log: who touched the first case, and a signed checkpoint.
-    let key = dir.join("signing.key");
-    kinlink_crypto::keyfile::create_signing_key_file(&key).expect("signing key");
+    // The deployment's key, made by `kinlink init`: copy-db and audit verify
+    // also find it there by themselves.
+    let key = dir.join("kinlink-data").join("keys").join("signing-ed25519.key");
     let key = key.to_str().expect("utf-8 path");
     let shown = on(&sqlite, &["audit", "show", "--record", &number], None);
     assert!(

@@ -16,10 +16,11 @@ use kinlink_policy::{Action, AgencyType, Resource, Role};
 use kinlink_server::{Deployment, Security};
 use kinlink_store::audit::{AuditEntry, AuditEvent, SigningKey};
 use kinlink_store::{
-    AccountStore, Actor, CaseCommand, CaseFileEvent, CaseworkStore, ChangeCursor, ImportItem, ImportOutcome,
-    MatchId, MatchReview, MatchStore, NewAlert, NewUser, Ownership, ProposalOutcome, ProposedMatch,
-    RawRecord, RawRevision, RecordChange, RecordMeta, RecordWrite, ReviewDecision, SqliteStore, Store,
-    StoreError, StoredAlert, StoredCaseFile, StoredCheckpoint, StoredMatch, TokenRecord, Visibility,
+    AccountStore, Actor, CaseCommand, CaseFileEvent, CaseworkStore, ChangeCursor, ConsentPurpose,
+    ConsentRecord, ConsentStore, ImportItem, ImportOutcome, MatchId, MatchReview, MatchStore, NewAlert,
+    NewConsent, NewLegalBasis, NewUser, Ownership, ProposalOutcome, ProposedMatch, RawRecord, RawRevision,
+    RecordChange, RecordMeta, RecordWrite, ReviewDecision, SqliteStore, Store, StoreError, StoredAlert,
+    StoredCaseFile, StoredCheckpoint, StoredMatch, TokenRecord, Visibility,
 };
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
@@ -84,12 +85,13 @@ pub fn hash(password: &str) -> String {
         .expect("hash")
 }
 
-/// Every scope a token can have on cases, tracing requests and match proposals.
+/// Every scope a token can have on cases, tracing requests, match proposals and consents.
 pub fn record_scopes() -> Vec<String> {
     [
         Resource::ChildCase,
         Resource::TracingRequest,
         Resource::MatchProposal,
+        Resource::Consent,
     ]
     .into_iter()
     .flat_map(|r| {
@@ -681,4 +683,54 @@ impl CaseworkStore for DownStore {
     async fn alerts_for(&self, _: &str) -> Result<Vec<StoredAlert>, StoreError> {
         Err(down())
     }
+}
+#[async_trait]
+impl ConsentStore for DownStore {
+    async fn record_consent(
+        &self,
+        _: RecordKind,
+        _: RecordId,
+        _: &NewConsent,
+        _: &Actor,
+    ) -> Result<ConsentRecord, StoreError> {
+        Err(down())
+    }
+    async fn record_legal_basis(
+        &self,
+        _: RecordKind,
+        _: RecordId,
+        _: &NewLegalBasis,
+        _: &Actor,
+    ) -> Result<ConsentRecord, StoreError> {
+        Err(down())
+    }
+    async fn withdraw_consent(
+        &self,
+        _: RecordKind,
+        _: RecordId,
+        _: Uuid,
+        _: &Actor,
+    ) -> Result<ConsentRecord, StoreError> {
+        Err(down())
+    }
+    async fn consents_for(&self, _: RecordKind, _: RecordId) -> Result<Vec<ConsentRecord>, StoreError> {
+        Err(down())
+    }
+    async fn has_basis(&self, _: RecordKind, _: RecordId, _: ConsentPurpose) -> Result<bool, StoreError> {
+        Err(down())
+    }
+}
+
+/// A synthetic tracing consent for the record at `path` (`/api/v1/cases/{id}`
+/// or `/api/v1/tracing-requests/{id}`), recorded through the API: without
+/// one, a record is not matched.
+pub async fn consent_to_tracing(server: &Server, record_path: &str) -> Value {
+    let reply = server
+        .post(
+            &format!("{record_path}/consents"),
+            &json!({"purpose": "tracing", "given_by": "child", "language": "en"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    reply.json()
 }
