@@ -25,8 +25,10 @@ mod accounts_sql;
 pub mod audit;
 mod audit_sql;
 mod batch;
+pub mod codec;
 pub mod copy;
 mod error;
+mod keys_sql;
 mod match_sql;
 mod matches;
 mod postgres;
@@ -38,7 +40,9 @@ mod types;
 pub use accounts::{
     AccountStore, AgencyRecord, NewUser, SessionRecord, StoredTotp, TeamRecord, TokenRecord, UserRecord,
 };
+pub use codec::BodyCodec;
 pub use error::StoreError;
+pub use keys_sql::{Erasure, Rotation, valid_rule_name};
 pub use matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
     RecordChange, RecordWrite, ReviewDecision, StoredMatch,
@@ -125,6 +129,13 @@ pub trait Store: MatchStore + Send + Sync + 'static {
         actor: &Actor,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome, StoreError>;
+
+    /// Erase a record by destroying its data key (crypto-shredding): its
+    /// body and every revision can no longer be read, and reads answer
+    /// [`StoreError::Erased`]. `rule` names why (a retention rule, or a
+    /// code such as `dpo_request`: lower-case letters, digits, `_`). The
+    /// erasure is audited in the same transaction; what was erased is not.
+    async fn erase(&self, kind: RecordKind, id: RecordId, actor: &Actor, rule: &str) -> Result<(), StoreError>;
 
     /// Whether the database answers (for readiness probes).
     async fn ping(&self) -> Result<(), StoreError>;
