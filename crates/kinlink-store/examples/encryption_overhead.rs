@@ -141,8 +141,13 @@ async fn main() {
             row("SQLite", &mode, "read by id", &r);
             if let Some(server) = &postgres {
                 let name = format!("kinlink_bench_{}", uuid::Uuid::now_v7().simple());
-                let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.expect("admin");
-                admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create");
+                let mut admin = PgConnection::connect(&format!("{server}/postgres"))
+                    .await
+                    .expect("admin");
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create");
                 {
                     let store = PgStore::connect(&format!("{server}/{name}"), PgOptions::default())
                         .await

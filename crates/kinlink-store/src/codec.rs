@@ -119,11 +119,16 @@ impl BodyCodec {
             Mode::Plaintext => Ok(None),
             Mode::Locked => Err(StoreError::Locked),
             Mode::Keys { keyring, .. } => {
-                let key = DataKey::generate().map_err(|_| StoreError::Crypto("could not generate a data key"))?;
+                let key =
+                    DataKey::generate().map_err(|_| StoreError::Crypto("could not generate a data key"))?;
                 let wrapped = keyring
                     .wrap(&key, &owner)
                     .map_err(|_| StoreError::Crypto("could not wrap a data key"))?;
-                Ok(Some((key, wrapped.key_id().to_string(), BASE64.encode(wrapped.to_bytes()))))
+                Ok(Some((
+                    key,
+                    wrapped.key_id().to_string(),
+                    BASE64.encode(wrapped.to_bytes()),
+                )))
             }
         }
     }
@@ -135,10 +140,12 @@ impl BodyCodec {
             _ => return Err(StoreError::Locked),
         };
         let wrapped = decode_wrapped(owner, wrapped)?;
-        keyring.unwrap(&wrapped, &owner).map_err(|_| StoreError::Undecryptable {
-            id: owner.to_string(),
-            what: "data key (wrong master key, or a key of another record)",
-        })
+        keyring
+            .unwrap(&wrapped, &owner)
+            .map_err(|_| StoreError::Undecryptable {
+                id: owner.to_string(),
+                what: "data key (wrong master key, or a key of another record)",
+            })
     }
 
     /// Re-wrap `owner`'s stored data key with the current master key (key
@@ -151,7 +158,10 @@ impl BodyCodec {
                 id: owner.to_string(),
                 what: "data key (wrong master key, or a key of another record)",
             })?;
-        Ok((rewrapped.key_id().to_string(), BASE64.encode(rewrapped.to_bytes())))
+        Ok((
+            rewrapped.key_id().to_string(),
+            BASE64.encode(rewrapped.to_bytes()),
+        ))
     }
 
     /// The storage form of `plaintext`, version `version` of `owner`: sealed
@@ -206,7 +216,9 @@ impl BodyCodec {
         };
         let bytes = BASE64.decode(encoded).map_err(|_| undecryptable())?;
         let sealed = Sealed::from_bytes(&bytes).map_err(|_| undecryptable())?;
-        let plain = key.open(&owner, &context(version), &sealed).map_err(|_| undecryptable())?;
+        let plain = key
+            .open(&owner, &context(version), &sealed)
+            .map_err(|_| undecryptable())?;
         String::from_utf8(plain.to_vec()).map_err(|_| undecryptable())
     }
 

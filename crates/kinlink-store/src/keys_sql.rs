@@ -112,7 +112,20 @@ where
         tx.commit().await?;
         self.codec = codec;
         if sealed > 0 {
-            tracing::info!(records = sealed, "sealed the plaintext bodies of records written before encryption");
+            tracing::info!(
+                records = sealed,
+                "sealed the plaintext bodies of records written before encryption"
+            );
+            // The plaintext is still in the file's free pages (SQLite) or in
+            // dead row versions (PostgreSQL) until they are rewritten.
+            let scrub: &[&str] = if DB::LABEL == "SQLite" {
+                &["VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"]
+            } else {
+                &["VACUUM FULL records", "VACUUM FULL record_revisions"]
+            };
+            for statement in scrub {
+                sqlx::query(statement).execute(&self.pool).await?;
+            }
         }
         Ok(self)
     }
@@ -195,7 +208,9 @@ where
         rule: &str,
     ) -> Result<(), StoreError> {
         if !valid_rule_name(rule) {
-            return Err(StoreError::Crypto("an erasure rule is a name of lower-case letters, digits and _"));
+            return Err(StoreError::Crypto(
+                "an erasure rule is a name of lower-case letters, digits and _",
+            ));
         }
         if !self.codec.is_encrypting() {
             // Without a data key to destroy, erasure would be a soft delete.
@@ -297,6 +312,9 @@ where
         retired.extend(old.retired().iter().cloned());
         let rotated = BodyCodec::with_keys(Keyring::with_retired(new, retired));
         let mut tx = self.begin_write().await?;
+        // First: writers that create data keys wait for the rotation (and
+        // then see the new key id); this store must hold the current key.
+        Self::check_current_key(&self.codec, &mut tx).await?;
         let rows = sqlx::query("SELECT record_id, wrapped FROM record_keys")
             .fetch_all(&mut *tx)
             .await?;

@@ -135,7 +135,13 @@ pub trait Store: MatchStore + Send + Sync + 'static {
     /// [`StoreError::Erased`]. `rule` names why (a retention rule, or a
     /// code such as `dpo_request`: lower-case letters, digits, `_`). The
     /// erasure is audited in the same transaction; what was erased is not.
-    async fn erase(&self, kind: RecordKind, id: RecordId, actor: &Actor, rule: &str) -> Result<(), StoreError>;
+    async fn erase(
+        &self,
+        kind: RecordKind,
+        id: RecordId,
+        actor: &Actor,
+        rule: &str,
+    ) -> Result<(), StoreError>;
 
     /// Whether the database answers (for readiness probes).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -508,7 +508,9 @@ where
     }
 
     async fn changes_since(&self, after: ChangeCursor, limit: u32) -> Result<Vec<RecordChange>, StoreError> {
-        let columns = format!("SELECT change_seq, kind, id, version, {BODY_COLUMNS} FROM records WHERE {NOT_ERASED} AND");
+        let columns = format!(
+            "SELECT change_seq, kind, id, version, {BODY_COLUMNS} FROM records WHERE {NOT_ERASED} AND"
+        );
         let rows = match after.id {
             None => {
                 sqlx::query(&format!(
@@ -542,7 +544,12 @@ where
                     kind: RecordKind::from_str_opt(&kind).ok_or_else(|| corrupt(id, "unknown kind"))?,
                     id,
                     version,
-                    body: self.codec.open_stored(wrapped.as_deref(), *id.as_uuid(), version, row.try_get("body")?)?,
+                    body: self.codec.open_stored(
+                        wrapped.as_deref(),
+                        *id.as_uuid(),
+                        version,
+                        row.try_get("body")?,
+                    )?,
                 })
             })
             .collect()

@@ -227,9 +227,12 @@ where
     fn record_from_row(&self, row: &DB::Row) -> Result<RawRecord, StoreError> {
         let meta = Self::meta_from_row(row)?;
         let wrapped: Option<String> = row.try_get("data_key")?;
-        let body =
-            self.codec
-                .open_stored(wrapped.as_deref(), *meta.id.as_uuid(), meta.version, row.try_get("body")?)?;
+        let body = self.codec.open_stored(
+            wrapped.as_deref(),
+            *meta.id.as_uuid(),
+            meta.version,
+            row.try_get("body")?,
+        )?;
         Ok(RawRecord { meta, body })
     }
 
@@ -263,6 +266,7 @@ where
                 id: owner.to_string(),
             });
         }
+        Self::check_current_key(codec, conn).await?;
         let Some((key, key_id, wrapped)) = codec.new_key(owner)? else {
             return Ok(None);
         };
@@ -273,6 +277,42 @@ where
             .execute(&mut *conn)
             .await?;
         Ok(Some(key))
+    }
+
+    /// Before wrapping a new data key: the database must still be on this
+    /// store's master key. A server left running through `kinlink keys
+    /// rotate` would otherwise wrap new keys with the retired one. The row
+    /// is locked to the commit (PostgreSQL), so a rotation waits for this
+    /// write, or this write sees the rotation.
+    pub(crate) async fn check_current_key(
+        codec: &BodyCodec,
+        conn: &mut DB::Connection,
+    ) -> Result<(), StoreError> {
+        let Some(current) = codec.current_key_id() else {
+            return Ok(());
+        };
+        let row = sqlx::query(&format!(
+            "SELECT key_id FROM key_check WHERE id = 1{}",
+            DB::FOR_UPDATE
+        ))
+        .fetch_optional(&mut *conn)
+        .await?;
+        match row {
+            Some(row) => {
+                let stored: String = row.try_get("key_id")?;
+                if stored == current.to_string() {
+                    Ok(())
+                } else {
+                    Err(StoreError::WrongMasterKey {
+                        stored,
+                        loaded: current.to_string(),
+                    })
+                }
+            }
+            None => Err(StoreError::Crypto(
+                "the database has no key check: open it with the master key",
+            )),
+        }
     }
 
     /// The storage form of version `version` of `owner`'s body: sealed with
@@ -491,7 +531,12 @@ where
                 Existing {
                     id,
                     version,
-                    body: codec.open_stored(wrapped.as_deref(), *id.as_uuid(), version, row.try_get("body")?)?,
+                    body: codec.open_stored(
+                        wrapped.as_deref(),
+                        *id.as_uuid(),
+                        version,
+                        row.try_get("body")?,
+                    )?,
                 },
             );
         }
@@ -515,6 +560,7 @@ where
     ) -> Result<Vec<RecordId>, StoreError> {
         let mut inserted = 0;
         let mut ids = Vec::with_capacity(items.len());
+        Self::check_current_key(codec, conn).await?;
         for chunk in items.chunks(INSERT_CHUNK) {
             // Each new record gets its own data key, stored wrapped.
             let mut keys = Batch::<DB>::new("INSERT INTO record_keys (record_id, key_id, wrapped) VALUES ");
@@ -610,7 +656,18 @@ where
         let change = Self::next_change(&mut tx).await?;
         let sequence = Self::reserve_numbers(&mut tx, kind, now.year(), 1).await?;
         let number = RecordNumber::new(kind, now.year(), sequence);
-        let meta = Self::insert_record(&self.codec, &mut tx, kind, number, body, actor, external_id, now, change).await?;
+        let meta = Self::insert_record(
+            &self.codec,
+            &mut tx,
+            kind,
+            number,
+            body,
+            actor,
+            external_id,
+            now,
+            change,
+        )
+        .await?;
         let event = write_event(EventKind::Create, kind, meta.id, actor, now);
         Self::append_events(&mut tx, vec![event]).await?;
         tx.commit().await?;
@@ -628,7 +685,18 @@ where
         let now = now();
         let mut tx = self.begin_write().await?;
         let change = Self::next_change(&mut tx).await?;
-        let meta = Self::update_record(&self.codec, &mut tx, kind, id, expected_version, body, actor, now, change).await?;
+        let meta = Self::update_record(
+            &self.codec,
+            &mut tx,
+            kind,
+            id,
+            expected_version,
+            body,
+            actor,
+            now,
+            change,
+        )
+        .await?;
         let event = write_event(EventKind::Update, kind, meta.id, actor, now);
         Self::append_events(&mut tx, vec![event]).await?;
         tx.commit().await?;
@@ -767,7 +835,9 @@ where
             None => None,
         };
         let key = match wrapped {
-            Some(wrapped) if self.codec.is_encrypting() => Some(self.codec.unwrap_key(*id.as_uuid(), &wrapped)?),
+            Some(wrapped) if self.codec.is_encrypting() => {
+                Some(self.codec.unwrap_key(*id.as_uuid(), &wrapped)?)
+            }
             _ => None,
         };
         rows.iter()
@@ -777,7 +847,9 @@ where
                     version,
                     changed_at: row.try_get("changed_at")?,
                     changed_by: row.try_get("changed_by")?,
-                    body: self.codec.open(key.as_ref(), *id.as_uuid(), version, row.try_get("body")?)?,
+                    body: self
+                        .codec
+                        .open(key.as_ref(), *id.as_uuid(), version, row.try_get("body")?)?,
                 })
             })
             .collect()
@@ -837,8 +909,18 @@ where
             let first = Self::reserve_numbers(&mut tx, kind, now.year(), new_items.len() as u64).await?;
             let done_before = outcome.updated + outcome.unchanged;
             let progress = |inserted| progress(done_before + inserted);
-            let ids =
-                Self::insert_new(&self.codec, &mut tx, kind, &new_items, first, actor, now, change, &progress).await?;
+            let ids = Self::insert_new(
+                &self.codec,
+                &mut tx,
+                kind,
+                &new_items,
+                first,
+                actor,
+                now,
+                change,
+                &progress,
+            )
+            .await?;
             events.extend(
                 ids.into_iter()
                     .map(|id| write_event(EventKind::Create, kind, id, actor, now)),
@@ -858,7 +940,13 @@ where
         Ok(outcome)
     }
 
-    async fn erase(&self, kind: RecordKind, id: RecordId, actor: &Actor, rule: &str) -> Result<(), StoreError> {
+    async fn erase(
+        &self,
+        kind: RecordKind,
+        id: RecordId,
+        actor: &Actor,
+        rule: &str,
+    ) -> Result<(), StoreError> {
         self.erase_record(kind, id, actor, rule).await
     }
 

@@ -13,6 +13,7 @@ use kinlink_core::{
     Calendar, CalendarDate, ChildCase, ChildIdentity, Inquirer, PartialDate, PersonName, RecordId,
     RecordKind, RecordNumber, Relation, TracingRequest, TracingStatus, Validated, WrittenName,
 };
+use kinlink_crypto::{Keyring, MasterKey};
 use kinlink_policy::{AgencyType, FieldGroups, Purpose, Resource, Role};
 use kinlink_store::audit::{all_entries, checkpoint_if_due, verify_audit};
 use kinlink_store::{
@@ -20,7 +21,6 @@ use kinlink_store::{
     PgOptions, PgStore, ProposedMatch, RecordWrite, Records, ReviewDecision, SessionRecord, SqliteStore,
     Store, StoreError, StoredTotp, TokenRecord, Visibility,
 };
-use kinlink_crypto::{Keyring, MasterKey};
 use sqlx::{Connection, Executor, PgConnection, SqliteConnection};
 use uuid::Uuid;
 
@@ -1948,12 +1948,18 @@ impl Raw {
                 let url = format!("sqlite://{}", path.display());
                 let mut conn = SqliteConnection::connect(&url).await.expect("connects");
                 let sql = format!("SELECT CAST({column} AS BLOB) FROM {table}");
-                sqlx::query_scalar(&sql).fetch_all(&mut conn).await.expect("reads")
+                sqlx::query_scalar(&sql)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("reads")
             }
             Raw::Postgres(url) => {
                 let mut conn = PgConnection::connect(url).await.expect("connects");
                 let sql = format!("SELECT convert_to({column}::text, 'UTF8') FROM {table}");
-                sqlx::query_scalar(&sql).fetch_all(&mut conn).await.expect("reads")
+                sqlx::query_scalar(&sql)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("reads")
             }
         }
     }
@@ -2065,7 +2071,10 @@ async fn bodies_are_sealed_and_bound_to_their_record(store: Arc<dyn Store>, raw:
         assert!(!values.is_empty());
         for value in values {
             assert!(value.starts_with(b"kl1:"), "{table}.{column} is not sealed");
-            assert!(!contains(&value, SECRET_GIVEN.as_bytes()), "{table}.{column} holds the name");
+            assert!(
+                !contains(&value, SECRET_GIVEN.as_bytes()),
+                "{table}.{column} holds the name"
+            );
             assert!(!contains(&value, b"given"), "{table}.{column} holds JSON");
         }
     }
@@ -2082,10 +2091,16 @@ async fn bodies_are_sealed_and_bound_to_their_record(store: Arc<dyn Store>, raw:
     ))
     .await
     .expect("moves");
-    let err = store.get(RecordKind::ChildCase, b.meta.id).await.expect_err("moved body");
+    let err = store
+        .get(RecordKind::ChildCase, b.meta.id)
+        .await
+        .expect_err("moved body");
     assert!(matches!(err, StoreError::Undecryptable { .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains("does not decrypt") && !message.contains(SECRET_GIVEN), "{message}");
+    assert!(
+        message.contains("does not decrypt") && !message.contains(SECRET_GIVEN),
+        "{message}"
+    );
     // A's first version put back as its current one (version 2): refused too.
     raw.execute(&format!(
         "UPDATE records SET body = (SELECT body FROM record_revisions WHERE record_id = '{0}' AND version = 1) \
@@ -2094,7 +2109,10 @@ async fn bodies_are_sealed_and_bound_to_their_record(store: Arc<dyn Store>, raw:
     ))
     .await
     .expect("moves");
-    let err = store.get(RecordKind::ChildCase, a.meta.id).await.expect_err("old body");
+    let err = store
+        .get(RecordKind::ChildCase, a.meta.id)
+        .await
+        .expect_err("old body");
     assert!(matches!(err, StoreError::Undecryptable { .. }), "{err}");
 }
 
@@ -2104,15 +2122,22 @@ async fn bodies_are_sealed_and_bound_to_their_record(store: Arc<dyn Store>, raw:
 async fn erasure_shreds_a_record_and_its_history(store: Arc<dyn Store>, raw: Raw) {
     let cases = Records::<ChildCase>::new(store.clone());
     let a = cases.create(case(SECRET_GIVEN), &actor()).await.expect("created");
-    cases.update(a.meta.id, 1, case("Amina"), &actor()).await.expect("updated");
+    cases
+        .update(a.meta.id, 1, case("Amina"), &actor())
+        .await
+        .expect("updated");
     let kept = cases.create(case("Ali"), &actor()).await.expect("created");
     let dpo = Actor::new("dpo").with_purpose(Purpose::DataProtectionReview);
     assert!(matches!(
-        store.erase(RecordKind::ChildCase, a.meta.id, &dpo, "not a code!").await,
+        store
+            .erase(RecordKind::ChildCase, a.meta.id, &dpo, "not a code!")
+            .await,
         Err(StoreError::Crypto(_))
     ));
     assert!(matches!(
-        store.erase(RecordKind::TracingRequest, a.meta.id, &dpo, "dpo_request").await,
+        store
+            .erase(RecordKind::TracingRequest, a.meta.id, &dpo, "dpo_request")
+            .await,
         Err(StoreError::NotFound { .. })
     ));
     store
@@ -2136,7 +2161,9 @@ async fn erasure_shreds_a_record_and_its_history(store: Arc<dyn Store>, raw: Raw
         Err(StoreError::Erased { .. })
     ));
     assert!(matches!(
-        store.erase(RecordKind::ChildCase, a.meta.id, &dpo, "dpo_request").await,
+        store
+            .erase(RecordKind::ChildCase, a.meta.id, &dpo, "dpo_request")
+            .await,
         Err(StoreError::Erased { .. })
     ));
     let listed: Vec<RecordId> = cases
@@ -2154,11 +2181,17 @@ async fn erasure_shreds_a_record_and_its_history(store: Arc<dyn Store>, raw: Raw
     assert!(feed.iter().all(|c| c.id != a.meta.id));
     // The key is gone; the sealed bodies remain, unreadable.
     let keys = raw
-        .texts(&format!("SELECT key_id FROM record_keys WHERE record_id = '{}'", a.meta.id))
+        .texts(&format!(
+            "SELECT key_id FROM record_keys WHERE record_id = '{}'",
+            a.meta.id
+        ))
         .await;
     assert!(keys.is_empty());
     let rule = raw
-        .texts(&format!("SELECT rule FROM erasures WHERE record_id = '{}'", a.meta.id))
+        .texts(&format!(
+            "SELECT rule FROM erasures WHERE record_id = '{}'",
+            a.meta.id
+        ))
         .await;
     assert_eq!(rule, vec!["dpo_request".to_owned()]);
     let audit = audit_of(&store, a.meta.id).await;
@@ -2181,7 +2214,10 @@ where
     let store: Arc<dyn Store> = Arc::new(plain.clone());
     let cases = Records::<ChildCase>::new(store.clone());
     let a = cases.create(case(SECRET_GIVEN), &actor()).await.expect("created");
-    cases.update(a.meta.id, 1, case("Amina"), &actor()).await.expect("updated");
+    cases
+        .update(a.meta.id, 1, case("Amina"), &actor())
+        .await
+        .expect("updated");
     let items = vec![ImportItem {
         external_id: "X-1".to_owned(),
         body: serde_json::to_string(case(SECRET_GIVEN).as_ref()).expect("json"),
@@ -2198,6 +2234,18 @@ where
     for table in ["records", "record_revisions"] {
         for value in raw.column_bytes(table, "body").await {
             assert!(value.starts_with(b"kl1:") && !contains(&value, SECRET_GIVEN.as_bytes()));
+        }
+    }
+    if let Raw::Sqlite(path) = &raw {
+        // Not left behind in free pages or the WAL either.
+        for file in [path.clone(), path.with_extension("sqlite-wal")] {
+            if let Ok(bytes) = std::fs::read(&file) {
+                assert!(
+                    !contains(&bytes, SECRET_GIVEN.as_bytes()),
+                    "{} holds the name",
+                    file.display()
+                );
+            }
         }
     }
     let cases = Records::<ChildCase>::new(sealed.clone());
@@ -2217,7 +2265,9 @@ where
         Err(StoreError::Locked)
     ));
     assert!(matches!(
-        Records::<ChildCase>::new(locked).create(case("Ali"), &actor()).await,
+        Records::<ChildCase>::new(locked)
+            .create(case("Ali"), &actor())
+            .await,
         Err(StoreError::Locked)
     ));
     // Another key: refused at open, naming key ids only.
@@ -2252,11 +2302,38 @@ where
     assert_eq!(rotation.data_keys, 1);
     assert_eq!(rotation.new_key, test_key(8).id());
     assert_eq!(rotation.old_key, test_key(7).id());
-    let entries = dyn_store.audit_entries(Some(before - 1), 10).await.expect("entries");
+    let entries = dyn_store
+        .audit_entries(Some(before - 1), 10)
+        .await
+        .expect("entries");
     assert_eq!(entries.last().expect("entry").event.kind, EventKind::KeyRotation);
+    // A store still on the old key (a server left running) may not wrap new keys with it.
+    assert!(matches!(
+        cases.create(case("Ali"), &actor()).await,
+        Err(StoreError::WrongMasterKey { .. })
+    ));
+    let item = ImportItem {
+        external_id: "X-2".to_owned(),
+        body: serde_json::to_string(case("Ali").as_ref()).expect("json"),
+    };
+    assert!(matches!(
+        dyn_store
+            .import(RecordKind::ChildCase, &[item], &actor(), &|_| {})
+            .await,
+        Err(StoreError::WrongMasterKey { .. })
+    ));
 
-    let rotated: Arc<dyn Store> = Arc::new(open_plain().await.keys(Keyring::new(test_key(8))).await.expect("new key"));
-    let read = Records::<ChildCase>::new(rotated.clone()).get(a.meta.id).await.expect("reads");
+    let rotated: Arc<dyn Store> = Arc::new(
+        open_plain()
+            .await
+            .keys(Keyring::new(test_key(8)))
+            .await
+            .expect("new key"),
+    );
+    let read = Records::<ChildCase>::new(rotated.clone())
+        .get(a.meta.id)
+        .await
+        .expect("reads");
     assert_eq!(read.expect("found").record, case(SECRET_GIVEN).into_inner());
     assert!(matches!(
         rotated.get(RecordKind::ChildCase, erased.meta.id).await,
