@@ -58,6 +58,33 @@ pub struct Config {
     pub db_acquire_timeout: String,
     /// SQLite: longest a write waits for another writer before failing.
     pub sqlite_busy_timeout: String,
+    /// How long records are kept once closed (`kinlink retention run`).
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// Retention rules by record state: a record in a closed state whose last
+/// change is older than the rule's years is erased by `kinlink retention
+/// run` (crypto-shredding). `0` turns a rule off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Child cases whose tracing status is closed, reunified or not
+    /// required: years after their last change. Default 10 (long enough for
+    /// a child reunified as a baby to be heard again as an adolescent).
+    pub closed_cases_years: u32,
+    /// Tracing requests closed, reunified or not required: years after
+    /// their last change. Default 5.
+    pub closed_requests_years: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            closed_cases_years: 10,
+            closed_requests_years: 5,
+        }
+    }
 }
 
 impl Default for Config {
@@ -73,6 +100,7 @@ impl Default for Config {
             db_statement_timeout: pg.statement_timeout.map_or("off".to_owned(), format_duration),
             db_acquire_timeout: format_duration(pg.acquire_timeout),
             sqlite_busy_timeout: format_duration(sqlite.busy_timeout),
+            retention: Retention::default(),
         }
     }
 }

@@ -530,7 +530,7 @@ fn migrate_brings_the_sqlite_database_up_to_date() {
             .arg("migrate")
             .assert()
             .success()
-            .stdout("SQLite database is up to date (schema version 4)\n");
+            .stdout("SQLite database is up to date (schema version 6)\n");
     }
     assert!(tmp.path().join("kinlink-data").join("kinlink.sqlite").is_file());
 }
@@ -653,7 +653,7 @@ fn postgres_is_chosen_by_flag_environment_or_configuration_file_and_migrates() {
     let Some(db) = PgDatabase::create() else { return };
     let tmp = TempDir::new().expect("temp dir");
     let dir = tmp.path();
-    let up_to_date = "PostgreSQL database is up to date (schema version 4)\n";
+    let up_to_date = "PostgreSQL database is up to date (schema version 6)\n";
     kinlink(dir)
         .args(["--database-url", &db.url, "migrate"])
         .assert()
