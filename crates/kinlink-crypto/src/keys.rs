@@ -130,6 +130,11 @@ impl Keyring {
         &self.current
     }
 
+    /// The retired keys still loaded (to unwrap what they wrapped).
+    pub fn retired(&self) -> &[MasterKey] {
+        &self.retired
+    }
+
     /// The loaded key with this id.
     pub fn get(&self, id: KeyId) -> Option<&MasterKey> {
         std::iter::once(&self.current)

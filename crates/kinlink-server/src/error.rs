@@ -226,6 +226,13 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound { .. } => Self::not_found("no record with this id or number"),
             StoreError::MatchNotFound => Self::not_found("no match with this id"),
+            // Erased by retention or by a data protection officer: the record
+            // is gone for good, and saying so is not personal data.
+            StoreError::Erased { .. } => Self::new(
+                StatusCode::GONE,
+                "erased",
+                "this record was erased: its content can no longer be read by anyone".to_owned(),
+            ),
             StoreError::Conflict { expected, current } => {
                 let mut error = Self::new(
                     StatusCode::CONFLICT,

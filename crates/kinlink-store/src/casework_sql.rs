@@ -24,17 +24,31 @@ use crate::{Actor, Store, StoreError};
 
 const FILE_COLUMNS: &str = "case_id, version, body, created_at, created_by, updated_at, updated_by";
 
-/// The one place a case file's body (and a command of its history) is
-/// turned into what the database stores. Encryption at rest, landing for
-/// `records.body`, applies here with one change: seal with the case's data
-/// key here, open in [`open_body`].
-fn seal_body(_case_id: RecordId, plain: &str) -> String {
-    plain.to_owned()
+/// The wrapped data key of the case the row belongs to, beside the row.
+const CASE_KEY: &str = "(SELECT k.wrapped FROM record_keys k WHERE k.record_id = case_id) AS data_key";
+
+/// What a sealed text of a case file is, bound into its associated data.
+#[derive(Clone, Copy)]
+enum Sealing {
+    /// The case file's body, at its version.
+    Body,
+    /// The command that made a version, in the history.
+    Command,
 }
 
-/// The inverse of [`seal_body`].
-fn open_body(_case_id: RecordId, stored: String) -> Result<String, StoreError> {
-    Ok(stored)
+impl Sealing {
+    /// Case-file texts are sealed with their case's own data key, so that
+    /// erasing the case (destroying that key) shreds its case file and
+    /// history as well. The associated data is not the case id itself but
+    /// the id with a per-kind mask, so that a sealed case-file body cannot be
+    /// passed off as the case's body, or as a command, at the same version.
+    fn associated_id(self, case_id: RecordId) -> Uuid {
+        let mask: u128 = match self {
+            Sealing::Body => 0x6361_7365_5f66_696c_655f_626f_6479_0001,
+            Sealing::Command => 0x6361_7365_5f66_696c_655f_636d_6473_0002,
+        };
+        Uuid::from_u128(case_id.as_uuid().as_u128() ^ mask)
+    }
 }
 
 /// Every case file with its child case, read through [`Store::list`] (so
@@ -81,12 +95,67 @@ where
     Option<DB::Id>: SqlValue<DB>,
     &'static str: ColumnIndex<DB::Row>,
 {
-    fn case_file_from_row(row: &DB::Row) -> Result<StoredCaseFile, StoreError> {
+    /// Seal a case-file text with the case's data key (created with the
+    /// case, or now for a case written before encryption).
+    async fn seal_text(
+        &self,
+        conn: &mut DB::Connection,
+        sealing: Sealing,
+        case_id: RecordId,
+        version: i64,
+        plain: &str,
+    ) -> Result<String, StoreError> {
+        let key = Self::data_key(&self.codec, conn, *case_id.as_uuid()).await?;
+        self.codec
+            .seal(key.as_ref(), sealing.associated_id(case_id), version, plain)
+    }
+
+    /// The inverse of [`SqlStore::seal_text`], with the case's wrapped key as
+    /// read beside the row ([`CASE_KEY`]). A text written before encryption is
+    /// returned as it is, as record bodies are.
+    fn open_text(
+        &self,
+        wrapped: Option<&str>,
+        sealing: Sealing,
+        case_id: RecordId,
+        version: i64,
+        stored: String,
+    ) -> Result<String, StoreError> {
+        if !crate::codec::is_sealed(&stored) {
+            return Ok(stored);
+        }
+        let key = wrapped
+            .map(|w| self.codec.unwrap_key(*case_id.as_uuid(), w))
+            .transpose()?;
+        self.codec
+            .open(key.as_ref(), sealing.associated_id(case_id), version, stored)
+            .map_err(|err| match err {
+                // Name the case, not the masked id.
+                StoreError::Erased { .. } => StoreError::Erased {
+                    id: case_id.to_string(),
+                },
+                StoreError::Undecryptable { what, .. } => StoreError::Undecryptable {
+                    id: case_id.to_string(),
+                    what,
+                },
+                other => other,
+            })
+    }
+
+    fn case_file_from_row(&self, row: &DB::Row) -> Result<StoredCaseFile, StoreError> {
         let case_id = DB::id_from_db(row.try_get("case_id")?)?;
+        let version = row.try_get("version")?;
+        let wrapped: Option<String> = row.try_get("data_key")?;
         Ok(StoredCaseFile {
             case_id,
-            version: row.try_get("version")?,
-            body: open_body(case_id, row.try_get("body")?)?,
+            version,
+            body: self.open_text(
+                wrapped.as_deref(),
+                Sealing::Body,
+                case_id,
+                version,
+                row.try_get("body")?,
+            )?,
             created_at: row.try_get("created_at")?,
             created_by: row.try_get("created_by")?,
             updated_at: row.try_get("updated_at")?,
@@ -95,17 +164,18 @@ where
     }
 
     async fn fetch_case_file(
+        &self,
         conn: &mut DB::Connection,
         case_id: RecordId,
     ) -> Result<Option<StoredCaseFile>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {FILE_COLUMNS} FROM case_files WHERE case_id = $1"
+            "SELECT {FILE_COLUMNS}, {CASE_KEY} FROM case_files WHERE case_id = $1"
         ))
         .bind(DB::id_to_db(case_id))
         .fetch_optional(&mut *conn)
         .await?
         .as_ref()
-        .map(Self::case_file_from_row)
+        .map(|row| self.case_file_from_row(row))
         .transpose()
     }
 }
@@ -147,15 +217,16 @@ where
                 kind: RecordKind::ChildCase,
             });
         }
-        if let Some(existing) = Self::fetch_case_file(&mut tx, case_id).await? {
+        if let Some(existing) = self.fetch_case_file(&mut tx, case_id).await? {
             return Ok(existing);
         }
+        let sealed = self.seal_text(&mut tx, Sealing::Body, case_id, 1, body).await?;
         sqlx::query(
             "INSERT INTO case_files (case_id, version, body, created_at, created_by, updated_at, updated_by) \
              VALUES ($1, 1, $2, $3, $4, $3, $4)",
         )
         .bind(DB::id_to_db(case_id))
-        .bind(seal_body(case_id, body))
+        .bind(sealed)
         .bind(at)
         .bind(actor.as_str())
         .execute(&mut *tx)
@@ -171,7 +242,8 @@ where
             )],
         )
         .await?;
-        let stored = Self::fetch_case_file(&mut tx, case_id)
+        let stored = self
+            .fetch_case_file(&mut tx, case_id)
             .await?
             .ok_or(StoreError::NotFound {
                 kind: RecordKind::ChildCase,
@@ -182,7 +254,7 @@ where
 
     async fn get_case_file(&self, case_id: RecordId) -> Result<Option<StoredCaseFile>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        Self::fetch_case_file(&mut conn, case_id).await
+        self.fetch_case_file(&mut conn, case_id).await
     }
 
     async fn update_case_file(
@@ -196,11 +268,15 @@ where
     ) -> Result<StoredCaseFile, StoreError> {
         let at = now();
         let mut tx = self.begin_write().await?;
+        let next = expected_version.saturating_add(1);
+        let sealed = self
+            .seal_text(&mut tx, Sealing::Body, case_id, next, body)
+            .await?;
         let updated = sqlx::query(
             "UPDATE case_files SET version = version + 1, body = $1, updated_at = $2, updated_by = $3 \
              WHERE case_id = $4 AND version = $5 RETURNING version",
         )
-        .bind(seal_body(case_id, body))
+        .bind(sealed)
         .bind(at)
         .bind(actor.as_str())
         .bind(DB::id_to_db(case_id))
@@ -223,6 +299,9 @@ where
             });
         };
         let version: i64 = updated.try_get("version")?;
+        let sealed_command = self
+            .seal_text(&mut tx, Sealing::Command, case_id, version, command.body)
+            .await?;
         sqlx::query(
             "INSERT INTO case_file_events (case_id, version, command_kind, command, actor, purpose, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -230,7 +309,7 @@ where
         .bind(DB::id_to_db(case_id))
         .bind(version)
         .bind(command.kind)
-        .bind(seal_body(case_id, command.body))
+        .bind(sealed_command)
         .bind(actor.as_str())
         .bind(actor.purpose().map(|p| p.as_str()))
         .bind(at)
@@ -262,7 +341,8 @@ where
             )],
         )
         .await?;
-        let stored = Self::fetch_case_file(&mut tx, case_id)
+        let stored = self
+            .fetch_case_file(&mut tx, case_id)
             .await?
             .ok_or(StoreError::NotFound {
                 kind: RecordKind::ChildCase,
@@ -272,19 +352,27 @@ where
     }
 
     async fn case_file_history(&self, case_id: RecordId) -> Result<Vec<CaseFileEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT version, command_kind, command, actor, purpose, at FROM case_file_events \
-             WHERE case_id = $1 ORDER BY version",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT version, command_kind, command, actor, purpose, at, {CASE_KEY} FROM case_file_events \
+                 WHERE case_id = $1 ORDER BY version"
+        ))
         .bind(DB::id_to_db(case_id))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
+                let version = row.try_get("version")?;
+                let wrapped: Option<String> = row.try_get("data_key")?;
                 Ok(CaseFileEvent {
-                    version: row.try_get("version")?,
+                    version,
                     command_kind: row.try_get("command_kind")?,
-                    command: open_body(case_id, row.try_get("command")?)?,
+                    command: self.open_text(
+                        wrapped.as_deref(),
+                        Sealing::Command,
+                        case_id,
+                        version,
+                        row.try_get("command")?,
+                    )?,
                     actor: row.try_get("actor")?,
                     purpose: row.try_get("purpose")?,
                     at: row.try_get("at")?,
@@ -294,12 +382,14 @@ where
     }
 
     async fn case_files(&self) -> Result<Vec<StoredCaseFile>, StoreError> {
-        sqlx::query(&format!("SELECT {FILE_COLUMNS} FROM case_files ORDER BY case_id"))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(Self::case_file_from_row)
-            .collect()
+        sqlx::query(&format!(
+            "SELECT {FILE_COLUMNS}, {CASE_KEY} FROM case_files ORDER BY case_id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| self.case_file_from_row(row))
+        .collect()
     }
 
     async fn alerts_for(&self, recipient: &str) -> Result<Vec<StoredAlert>, StoreError> {

@@ -391,6 +391,39 @@ pub const TABLES: &[Table] = &[
         key: 1,
         kind: TableKind::AppendOnly,
     },
+    // 0006: encryption at rest. Wrapped data keys are copied as stored: the
+    // target needs the same master key (and the copy stays unreadable without it).
+    Table {
+        name: "record_keys",
+        columns: &[
+            column("record_id", Id),
+            column("key_id", Text),
+            column("wrapped", Text),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
+    Table {
+        name: "key_check",
+        columns: &[
+            column("id", Int),
+            column("key_id", Text),
+            column("changed_at", Timestamp),
+        ],
+        key: 1,
+        kind: TableKind::Singleton,
+    },
+    Table {
+        name: "erasures",
+        columns: &[
+            column("record_id", Id),
+            column("erased_at", Timestamp),
+            column("erased_by", Text),
+            column("rule", Text),
+        ],
+        key: 1,
+        kind: TableKind::Data,
+    },
 ];
 
 /// One value of a row, whatever the backend.

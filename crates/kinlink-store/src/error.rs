@@ -44,6 +44,27 @@ pub enum StoreError {
     /// Entries restored from elsewhere do not continue this log's chain.
     #[error("the audit entries do not continue this log: expected entry {expected}, found {found}")]
     AuditDiscontinuous { expected: u64, found: u64 },
+    /// The database is encrypted and the store was opened without its master key.
+    #[error(
+        "this database is encrypted and no master key is loaded: record bodies cannot be read or written"
+    )]
+    Locked,
+    /// The record was erased: its data key is destroyed (HTTP 410).
+    #[error("record {id} was erased")]
+    Erased { id: String },
+    /// A sealed value does not open with its key.
+    #[error("record {id}: its {what} does not decrypt")]
+    Undecryptable { id: String, what: &'static str },
+    /// A cryptographic operation failed (never with key material or plaintext).
+    #[error("encryption at rest: {0}")]
+    Crypto(&'static str),
+    /// The master key loaded is not the one the database's data keys are wrapped with.
+    #[error(
+        "the master key loaded (key id {loaded}) is not the one this database is encrypted with (key id {stored}): \
+         check the key file or KINLINK_MASTER_KEY; after `kinlink keys rotate`, restart the servers; \
+         a rotation interrupted after its commit leaves the new key in master.key.new"
+    )]
+    WrongMasterKey { stored: String, loaded: String },
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

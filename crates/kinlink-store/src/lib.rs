@@ -27,10 +27,12 @@ mod audit_sql;
 mod batch;
 mod casework;
 mod casework_sql;
+pub mod codec;
 mod consent;
 mod consent_sql;
 pub mod copy;
 mod error;
+mod keys_sql;
 mod match_sql;
 mod matches;
 mod postgres;
@@ -46,11 +48,13 @@ pub use casework::{
     CaseCommand, CaseFileEvent, CaseFileWithCase, CaseworkStore, NewAlert, StoredAlert, StoredCaseFile,
 };
 pub use casework_sql::case_files_with_cases;
+pub use codec::BodyCodec;
 pub use consent::{
     ConsentGiver, ConsentPurpose, ConsentRecord, ConsentStore, Decider, Ground, NewConsent, NewLegalBasis,
     allows,
 };
 pub use error::StoreError;
+pub use keys_sql::{Erasure, Rotation, valid_rule_name};
 pub use matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
     RecordChange, RecordWrite, ReviewDecision, StoredMatch,
@@ -138,6 +142,19 @@ pub trait Store: MatchStore + CaseworkStore + ConsentStore + Send + Sync + 'stat
         actor: &Actor,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportOutcome, StoreError>;
+
+    /// Erase a record by destroying its data key (crypto-shredding): its
+    /// body and every revision can no longer be read, and reads answer
+    /// [`StoreError::Erased`]. `rule` names why (a retention rule, or a
+    /// code such as `dpo_request`: lower-case letters, digits, `_`). The
+    /// erasure is audited in the same transaction; what was erased is not.
+    async fn erase(
+        &self,
+        kind: RecordKind,
+        id: RecordId,
+        actor: &Actor,
+        rule: &str,
+    ) -> Result<(), StoreError>;
 
     /// Whether the database answers (for readiness probes).
     async fn ping(&self) -> Result<(), StoreError>;

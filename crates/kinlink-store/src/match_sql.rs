@@ -23,7 +23,7 @@ use crate::matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
     RecordChange, RecordWrite, ReviewDecision, StoredMatch,
 };
-use crate::sql::{Dialect, SqlStore, SqlValue, now};
+use crate::sql::{BODY_COLUMNS, Dialect, NOT_ERASED, SqlStore, SqlValue, now};
 use crate::{Actor, StoreError};
 
 const MATCH_COLUMNS: &str = "m.id, m.request_id, rq.number AS request_number, m.request_version, \
@@ -464,6 +464,7 @@ where
             for write in records {
                 events.push(write_event(EventKind::Update, write.kind, write.id, actor, at));
                 Self::update_record(
+                    &self.codec,
                     &mut tx,
                     write.kind,
                     write.id,
@@ -508,12 +509,14 @@ where
     }
 
     async fn changes_since(&self, after: ChangeCursor, limit: u32) -> Result<Vec<RecordChange>, StoreError> {
-        let columns =
-            format!("SELECT change_seq, kind, id, version, body, {MATCHABLE} AS matchable FROM records");
+        let columns = format!(
+            "SELECT change_seq, kind, id, version, {BODY_COLUMNS}, {MATCHABLE} AS matchable \
+             FROM records WHERE {NOT_ERASED} AND"
+        );
         let rows = match after.id {
             None => {
                 sqlx::query(&format!(
-                    "{columns} WHERE change_seq > $1 ORDER BY change_seq, id LIMIT $2"
+                    "{columns} change_seq > $1 ORDER BY change_seq, id LIMIT $2"
                 ))
                 .bind(after.change)
                 .bind(i64::from(limit))
@@ -522,7 +525,7 @@ where
             }
             Some(id) => {
                 sqlx::query(&format!(
-                    "{columns} WHERE change_seq > $1 OR (change_seq = $1 AND id > $2) \
+                    "{columns} (change_seq > $1 OR (change_seq = $1 AND id > $2)) \
                      ORDER BY change_seq, id LIMIT $3"
                 ))
                 .bind(after.change)
@@ -536,12 +539,19 @@ where
             .map(|row| {
                 let id = DB::id_from_db(row.try_get("id")?)?;
                 let kind: String = row.try_get("kind")?;
+                let version = row.try_get("version")?;
+                let wrapped: Option<String> = row.try_get("data_key")?;
                 Ok(RecordChange {
                     change: row.try_get("change_seq")?,
                     kind: RecordKind::from_str_opt(&kind).ok_or_else(|| corrupt(id, "unknown kind"))?,
                     id,
-                    version: row.try_get("version")?,
-                    body: row.try_get("body")?,
+                    version,
+                    body: self.codec.open_stored(
+                        wrapped.as_deref(),
+                        *id.as_uuid(),
+                        version,
+                        row.try_get("body")?,
+                    )?,
                     matchable: row.try_get("matchable")?,
                 })
             })

@@ -109,6 +109,7 @@ impl SqlStore<Postgres> {
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_lazy_with(connect);
-        Ok(Self { pool })
+        let codec = Self::initial_codec(&pool).await?;
+        Ok(Self { pool, codec })
     }
 }

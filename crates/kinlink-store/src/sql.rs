@@ -37,6 +37,7 @@ use uuid::Uuid;
 
 use crate::audit::{StoredCheckpoint, write_event};
 use crate::batch::Batch;
+use crate::codec::BodyCodec;
 use crate::records::{ImportItem, ImportOutcome};
 use crate::types::{Actor, Ownership, RawRecord, RawRevision, RecordMeta, Visibility};
 use crate::{Store, StoreError};
@@ -52,6 +53,15 @@ const INSERT_CHUNK: usize = 500;
 
 const META_COLUMNS: &str = "id, number, version, created_at, created_by, updated_at, updated_by, external_id, \
                             owner_user, owner_agency, owner_team";
+
+/// The body as stored and the record's wrapped data key (NULL: plaintext, or
+/// erased), for [`BodyCodec::open_stored`]. Every query that reads a record's
+/// body selects these two.
+pub(crate) const BODY_COLUMNS: &str =
+    "body, (SELECT k.wrapped FROM record_keys k WHERE k.record_id = records.id) AS data_key";
+
+/// Leaves erased records out of listings and the change feed.
+pub(crate) const NOT_ERASED: &str = "NOT EXISTS (SELECT 1 FROM erasures e WHERE e.record_id = records.id)";
 
 mod sealed {
     pub trait Sealed {}
@@ -98,12 +108,15 @@ impl<DB: Database, T> SqlValue<DB> for T where T: for<'q> Encode<'q, DB> + for<'
 /// A [`Store`] on an SQL database; see [`crate::SqliteStore`] and [`crate::PgStore`].
 pub struct SqlStore<DB: Dialect> {
     pub(crate) pool: Pool<DB>,
+    /// Seals and opens every record body (`codec.rs`).
+    pub(crate) codec: BodyCodec,
 }
 
 impl<DB: Dialect> Clone for SqlStore<DB> {
     fn clone(&self) -> Self {
         Self {
             pool: self.pool.clone(),
+            codec: self.codec.clone(),
         }
     }
 }
@@ -112,6 +125,7 @@ impl<DB: Dialect> std::fmt::Debug for SqlStore<DB> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqlStore")
             .field("backend", &DB::LABEL)
+            .field("codec", &self.codec)
             .finish_non_exhaustive()
     }
 }
@@ -209,11 +223,134 @@ where
         })
     }
 
-    fn record_from_row(row: &DB::Row) -> Result<RawRecord, StoreError> {
-        Ok(RawRecord {
-            meta: Self::meta_from_row(row)?,
-            body: row.try_get("body")?,
-        })
+    /// A record from a row of `{META_COLUMNS}, {BODY_COLUMNS}`, its body opened.
+    fn record_from_row(&self, row: &DB::Row) -> Result<RawRecord, StoreError> {
+        let meta = Self::meta_from_row(row)?;
+        let wrapped: Option<String> = row.try_get("data_key")?;
+        let body = self.codec.open_stored(
+            wrapped.as_deref(),
+            *meta.id.as_uuid(),
+            meta.version,
+            row.try_get("body")?,
+        )?;
+        Ok(RawRecord { meta, body })
+    }
+
+    /// The data key of `owner` (a record id, or the id of another sealed
+    /// row such as a case file), created and stored wrapped if it has none
+    /// yet. `None` when the store does not encrypt. An erased owner's key
+    /// is never created again: that is [`StoreError::Erased`].
+    pub async fn data_key(
+        codec: &BodyCodec,
+        conn: &mut DB::Connection,
+        owner: Uuid,
+    ) -> Result<Option<kinlink_crypto::DataKey>, StoreError> {
+        if !codec.is_encrypting() {
+            // Locked or plaintext: `seal` refuses or passes through.
+            return codec.new_key(owner).map(|_| None);
+        }
+        let row = sqlx::query("SELECT wrapped FROM record_keys WHERE record_id = $1")
+            .bind(DB::uuid_to_db(owner))
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = row {
+            let wrapped: String = row.try_get("wrapped")?;
+            return codec.unwrap_key(owner, &wrapped).map(Some);
+        }
+        let erased = sqlx::query("SELECT 1 AS erased FROM erasures WHERE record_id = $1")
+            .bind(DB::uuid_to_db(owner))
+            .fetch_optional(&mut *conn)
+            .await?;
+        if erased.is_some() {
+            return Err(StoreError::Erased {
+                id: owner.to_string(),
+            });
+        }
+        Self::check_current_key(codec, conn).await?;
+        let Some((key, key_id, wrapped)) = codec.new_key(owner)? else {
+            return Ok(None);
+        };
+        sqlx::query("INSERT INTO record_keys (record_id, key_id, wrapped) VALUES ($1, $2, $3)")
+            .bind(DB::uuid_to_db(owner))
+            .bind(key_id)
+            .bind(wrapped)
+            .execute(&mut *conn)
+            .await?;
+        Ok(Some(key))
+    }
+
+    /// Before wrapping a new data key: the database must still be on this
+    /// store's master key. A server left running through `kinlink keys
+    /// rotate` would otherwise wrap new keys with the retired one. The row
+    /// is locked to the commit (PostgreSQL), so a rotation waits for this
+    /// write, or this write sees the rotation.
+    pub(crate) async fn check_current_key(
+        codec: &BodyCodec,
+        conn: &mut DB::Connection,
+    ) -> Result<(), StoreError> {
+        let Some(current) = codec.current_key_id() else {
+            return Ok(());
+        };
+        let row = sqlx::query(&format!(
+            "SELECT key_id FROM key_check WHERE id = 1{}",
+            DB::FOR_UPDATE
+        ))
+        .fetch_optional(&mut *conn)
+        .await?;
+        match row {
+            Some(row) => {
+                let stored: String = row.try_get("key_id")?;
+                if stored == current.to_string() {
+                    Ok(())
+                } else {
+                    Err(StoreError::WrongMasterKey {
+                        stored,
+                        loaded: current.to_string(),
+                    })
+                }
+            }
+            None => Err(StoreError::Crypto(
+                "the database has no key check: open it with the master key",
+            )),
+        }
+    }
+
+    /// The storage form of version `version` of `owner`'s body: sealed with
+    /// its data key (created if needed) when the store encrypts. For sealed
+    /// rows outside `records` (a case file); records are sealed by the store.
+    pub async fn seal_body(
+        &self,
+        conn: &mut DB::Connection,
+        owner: Uuid,
+        version: i64,
+        plaintext: &str,
+    ) -> Result<String, StoreError> {
+        let key = Self::data_key(&self.codec, conn, owner).await?;
+        self.codec.seal(key.as_ref(), owner, version, plaintext)
+    }
+
+    /// The plaintext of a stored body that [`SqlStore::seal_body`] made.
+    pub async fn open_body(
+        &self,
+        conn: &mut DB::Connection,
+        owner: Uuid,
+        version: i64,
+        stored: String,
+    ) -> Result<String, StoreError> {
+        if !crate::codec::is_sealed(&stored) {
+            return Ok(stored);
+        }
+        let row = sqlx::query("SELECT wrapped FROM record_keys WHERE record_id = $1")
+            .bind(DB::uuid_to_db(owner))
+            .fetch_optional(&mut *conn)
+            .await?;
+        let wrapped: Option<String> = row.map(|r| r.try_get("wrapped")).transpose()?;
+        self.codec.open_stored(wrapped.as_deref(), owner, version, stored)
+    }
+
+    /// The codec every body goes through.
+    pub fn codec(&self) -> &BodyCodec {
+        &self.codec
     }
 
     /// Reserve `count` consecutive numbers for `kind` in `year`; returns the first.
@@ -240,6 +377,7 @@ where
 
     #[allow(clippy::too_many_arguments)] // one write's facts, each needed
     async fn insert_record(
+        codec: &BodyCodec,
         conn: &mut DB::Connection,
         kind: RecordKind,
         number: RecordNumber,
@@ -250,6 +388,9 @@ where
         change: i64,
     ) -> Result<RecordMeta, StoreError> {
         let id = RecordId::from_uuid(Uuid::now_v7());
+        let key = Self::data_key(codec, conn, *id.as_uuid()).await?;
+        let sealed = codec.seal(key.as_ref(), *id.as_uuid(), 1, body)?;
+        let body = sealed.as_str();
         sqlx::query(
             "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, \
              change_seq, owner_user, owner_agency, owner_team) \
@@ -306,6 +447,7 @@ where
     /// Compare-and-swap on the version; reports NotFound or Conflict on failure.
     #[allow(clippy::too_many_arguments)] // one write's facts, each needed
     pub(crate) async fn update_record(
+        codec: &BodyCodec,
         conn: &mut DB::Connection,
         kind: RecordKind,
         id: RecordId,
@@ -315,6 +457,19 @@ where
         now: DateTime<Utc>,
         change: i64,
     ) -> Result<RecordMeta, StoreError> {
+        let exists = sqlx::query("SELECT 1 AS found FROM records WHERE id = $1 AND kind = $2")
+            .bind(DB::id_to_db(id))
+            .bind(kind.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound { kind });
+        }
+        // Sealed for the version the update makes; if the compare-and-swap
+        // fails, the transaction (and a key created here) is rolled back.
+        let key = Self::data_key(codec, conn, *id.as_uuid()).await?;
+        let sealed = codec.seal(key.as_ref(), *id.as_uuid(), expected_version + 1, body)?;
+        let body = sealed.as_str();
         let row = sqlx::query(&format!(
             "UPDATE records SET body = $1, version = version + 1, updated_at = $2, updated_by = $3, change_seq = $7 \
              WHERE id = $4 AND kind = $5 AND version = $6 RETURNING {META_COLUMNS}"
@@ -348,11 +503,14 @@ where
     }
 
     async fn existing_by_external_id(
+        codec: &BodyCodec,
         conn: &mut DB::Connection,
         kind: RecordKind,
         items: &[ImportItem],
     ) -> Result<HashMap<String, Existing>, StoreError> {
-        let mut lookup = Batch::<DB>::new("SELECT id, external_id, version, body FROM records WHERE kind = ");
+        let mut lookup = Batch::<DB>::new(&format!(
+            "SELECT id, external_id, version, {BODY_COLUMNS} FROM records WHERE {NOT_ERASED} AND kind = "
+        ));
         lookup
             .bind(kind.as_str())
             .push(" AND external_id IN ")
@@ -365,12 +523,20 @@ where
         let rows = sqlx::query_with(&sql, arguments).fetch_all(&mut *conn).await?;
         let mut found = HashMap::with_capacity(rows.len());
         for row in &rows {
+            let id = DB::id_from_db(row.try_get("id")?)?;
+            let version = row.try_get("version")?;
+            let wrapped: Option<String> = row.try_get("data_key")?;
             found.insert(
                 row.try_get("external_id")?,
                 Existing {
-                    id: DB::id_from_db(row.try_get("id")?)?,
-                    version: row.try_get("version")?,
-                    body: row.try_get("body")?,
+                    id,
+                    version,
+                    body: codec.open_stored(
+                        wrapped.as_deref(),
+                        *id.as_uuid(),
+                        version,
+                        row.try_get("body")?,
+                    )?,
                 },
             );
         }
@@ -382,6 +548,7 @@ where
     /// many rows are inserted so far.
     #[allow(clippy::too_many_arguments)] // one write's facts, each needed
     async fn insert_new(
+        codec: &BodyCodec,
         conn: &mut DB::Connection,
         kind: RecordKind,
         items: &[&ImportItem],
@@ -393,17 +560,24 @@ where
     ) -> Result<Vec<RecordId>, StoreError> {
         let mut inserted = 0;
         let mut ids = Vec::with_capacity(items.len());
+        Self::check_current_key(codec, conn).await?;
         for chunk in items.chunks(INSERT_CHUNK) {
-            let rows: Vec<(DB::Id, String, &ImportItem)> = chunk
-                .iter()
-                .zip(first + inserted..)
-                .map(|(item, sequence)| {
-                    let id = RecordId::from_uuid(Uuid::now_v7());
-                    ids.push(id);
-                    let number = RecordNumber::new(kind, now.year(), sequence);
-                    (DB::id_to_db(id), number.to_string(), *item)
-                })
-                .collect();
+            // Each new record gets its own data key, stored wrapped.
+            let mut keys = Batch::<DB>::new("INSERT INTO record_keys (record_id, key_id, wrapped) VALUES ");
+            let mut rows: Vec<(DB::Id, String, &ImportItem, String)> = Vec::with_capacity(chunk.len());
+            for (item, sequence) in chunk.iter().zip(first + inserted..) {
+                let id = RecordId::from_uuid(Uuid::now_v7());
+                ids.push(id);
+                let number = RecordNumber::new(kind, now.year(), sequence);
+                let key = codec.new_key(*id.as_uuid())?;
+                let body = codec.seal(key.as_ref().map(|k| &k.0), *id.as_uuid(), 1, &item.body)?;
+                if let Some((_, key_id, wrapped)) = key {
+                    keys.group(|row| {
+                        row.bind(DB::id_to_db(id)).bind(key_id).bind(wrapped);
+                    });
+                }
+                rows.push((DB::id_to_db(id), number.to_string(), *item, body));
+            }
             let mut insert = Batch::<DB>::new(
                 "INSERT INTO records (id, kind, number, external_id, version, created_at, created_by, updated_at, updated_by, body, \
                  change_seq, owner_user, owner_agency, owner_team) VALUES ",
@@ -411,7 +585,7 @@ where
             let mut revisions = Batch::<DB>::new(
                 "INSERT INTO record_revisions (record_id, version, changed_at, changed_by, body) VALUES ",
             );
-            for (id, number, item) in &rows {
+            for (id, number, item, body) in &rows {
                 insert.group(|row| {
                     row.bind(id)
                         .bind(kind.as_str())
@@ -422,7 +596,7 @@ where
                         .bind(actor.as_str())
                         .bind(now)
                         .bind(actor.as_str())
-                        .bind(item.body.as_str())
+                        .bind(body.as_str())
                         .bind(change)
                         .bind(actor.owner().map(|o| DB::uuid_to_db(o.user)))
                         .bind(actor.owner().map(|o| DB::uuid_to_db(o.agency)))
@@ -433,8 +607,12 @@ where
                         .bind(1i64)
                         .bind(now)
                         .bind(actor.as_str())
-                        .bind(item.body.as_str());
+                        .bind(body.as_str());
                 });
+            }
+            if codec.is_encrypting() {
+                let (sql, arguments) = keys.build()?;
+                sqlx::query_with(&sql, arguments).execute(&mut *conn).await?;
             }
             let (sql, arguments) = insert.build()?;
             sqlx::query_with(&sql, arguments).execute(&mut *conn).await?;
@@ -481,7 +659,18 @@ where
         let change = Self::next_change(&mut tx).await?;
         let sequence = Self::reserve_numbers(&mut tx, kind, now.year(), 1).await?;
         let number = RecordNumber::new(kind, now.year(), sequence);
-        let meta = Self::insert_record(&mut tx, kind, number, body, actor, external_id, now, change).await?;
+        let meta = Self::insert_record(
+            &self.codec,
+            &mut tx,
+            kind,
+            number,
+            body,
+            actor,
+            external_id,
+            now,
+            change,
+        )
+        .await?;
         let event = write_event(EventKind::Create, kind, meta.id, actor, now);
         Self::append_events(&mut tx, vec![event]).await?;
         tx.commit().await?;
@@ -499,7 +688,18 @@ where
         let now = now();
         let mut tx = self.begin_write().await?;
         let change = Self::next_change(&mut tx).await?;
-        let meta = Self::update_record(&mut tx, kind, id, expected_version, body, actor, now, change).await?;
+        let meta = Self::update_record(
+            &self.codec,
+            &mut tx,
+            kind,
+            id,
+            expected_version,
+            body,
+            actor,
+            now,
+            change,
+        )
+        .await?;
         let event = write_event(EventKind::Update, kind, meta.id, actor, now);
         Self::append_events(&mut tx, vec![event]).await?;
         tx.commit().await?;
@@ -508,14 +708,14 @@ where
 
     async fn get(&self, kind: RecordKind, id: RecordId) -> Result<Option<RawRecord>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {META_COLUMNS}, body FROM records WHERE id = $1 AND kind = $2"
+            "SELECT {META_COLUMNS}, {BODY_COLUMNS} FROM records WHERE id = $1 AND kind = $2"
         ))
         .bind(DB::id_to_db(id))
         .bind(kind.as_str())
         .fetch_optional(&self.pool)
         .await?
         .as_ref()
-        .map(Self::record_from_row)
+        .map(|row| self.record_from_row(row))
         .transpose()
     }
 
@@ -525,14 +725,14 @@ where
         number: &RecordNumber,
     ) -> Result<Option<RawRecord>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {META_COLUMNS}, body FROM records WHERE number = $1 AND kind = $2"
+            "SELECT {META_COLUMNS}, {BODY_COLUMNS} FROM records WHERE number = $1 AND kind = $2"
         ))
         .bind(number.to_string())
         .bind(kind.as_str())
         .fetch_optional(&self.pool)
         .await?
         .as_ref()
-        .map(Self::record_from_row)
+        .map(|row| self.record_from_row(row))
         .transpose()
     }
 
@@ -546,7 +746,8 @@ where
         // (SQLite) and as PostgreSQL's uuid (byte order); the nil UUID sorts first.
         let after = after.unwrap_or(RecordId::from_uuid(Uuid::nil()));
         sqlx::query(&format!(
-            "SELECT {META_COLUMNS}, body FROM records WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3"
+            "SELECT {META_COLUMNS}, {BODY_COLUMNS} FROM records WHERE kind = $1 AND id > $2 AND {NOT_ERASED} \
+             ORDER BY id LIMIT $3"
         ))
         .bind(kind.as_str())
         .bind(DB::id_to_db(after))
@@ -554,7 +755,7 @@ where
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(Self::record_from_row)
+        .map(|row| self.record_from_row(row))
         .collect()
     }
 
@@ -588,7 +789,8 @@ where
             condition.push(')');
         }
         let sql = format!(
-            "SELECT {META_COLUMNS}, body FROM records WHERE kind = $1 AND id > $2 AND ({condition}) \
+            "SELECT {META_COLUMNS}, {BODY_COLUMNS} FROM records WHERE kind = $1 AND id > $2 AND {NOT_ERASED} \
+             AND ({condition}) \
              ORDER BY id LIMIT ${next}"
         );
         let mut query = sqlx::query(&sql)
@@ -606,7 +808,7 @@ where
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(Self::record_from_row)
+            .map(|row| self.record_from_row(row))
             .collect()
     }
 
@@ -621,21 +823,36 @@ where
 
     async fn history(&self, kind: RecordKind, id: RecordId) -> Result<Vec<RawRevision>, StoreError> {
         let rows = sqlx::query(
-            "SELECT r.version, r.changed_at, r.changed_by, r.body FROM record_revisions r \
-             JOIN records c ON c.id = r.record_id \
+            "SELECT r.version, r.changed_at, r.changed_by, r.body, \
+             (SELECT k.wrapped FROM record_keys k WHERE k.record_id = r.record_id) AS data_key \
+             FROM record_revisions r JOIN records c ON c.id = r.record_id \
              WHERE r.record_id = $1 AND c.kind = $2 ORDER BY r.version",
         )
         .bind(DB::id_to_db(id))
         .bind(kind.as_str())
         .fetch_all(&self.pool)
         .await?;
+        // One record, one data key: unwrapped once for every revision.
+        let wrapped: Option<String> = match rows.first() {
+            Some(row) => row.try_get("data_key")?,
+            None => None,
+        };
+        let key = match wrapped {
+            Some(wrapped) if self.codec.is_encrypting() => {
+                Some(self.codec.unwrap_key(*id.as_uuid(), &wrapped)?)
+            }
+            _ => None,
+        };
         rows.iter()
             .map(|row| {
+                let version = row.try_get("version")?;
                 Ok(RawRevision {
-                    version: row.try_get("version")?,
+                    version,
                     changed_at: row.try_get("changed_at")?,
                     changed_by: row.try_get("changed_by")?,
-                    body: row.try_get("body")?,
+                    body: self
+                        .codec
+                        .open(key.as_ref(), *id.as_uuid(), version, row.try_get("body")?)?,
                 })
             })
             .collect()
@@ -666,13 +883,14 @@ where
         // each statement is a round trip (to SQLite's worker thread, or over
         // the network to PostgreSQL).
         for chunk in items.chunks(LOOKUP_CHUNK) {
-            let existing = Self::existing_by_external_id(&mut tx, kind, chunk).await?;
+            let existing = Self::existing_by_external_id(&self.codec, &mut tx, kind, chunk).await?;
             for item in chunk {
                 match existing.get(&item.external_id) {
                     None => new_items.push(item),
                     Some(current) if current.body == item.body => outcome.unchanged += 1,
                     Some(current) => {
                         Self::update_record(
+                            &self.codec,
                             &mut tx,
                             kind,
                             current.id,
@@ -694,8 +912,18 @@ where
             let first = Self::reserve_numbers(&mut tx, kind, now.year(), new_items.len() as u64).await?;
             let done_before = outcome.updated + outcome.unchanged;
             let progress = |inserted| progress(done_before + inserted);
-            let ids =
-                Self::insert_new(&mut tx, kind, &new_items, first, actor, now, change, &progress).await?;
+            let ids = Self::insert_new(
+                &self.codec,
+                &mut tx,
+                kind,
+                &new_items,
+                first,
+                actor,
+                now,
+                change,
+                &progress,
+            )
+            .await?;
             events.extend(
                 ids.into_iter()
                     .map(|id| write_event(EventKind::Create, kind, id, actor, now)),
@@ -713,6 +941,16 @@ where
             }
         }
         Ok(outcome)
+    }
+
+    async fn erase(
+        &self,
+        kind: RecordKind,
+        id: RecordId,
+        actor: &Actor,
+        rule: &str,
+    ) -> Result<(), StoreError> {
+        self.erase_record(kind, id, actor, rule).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -101,6 +101,7 @@ impl SqlStore<Sqlite> {
             .connect_with(options)
             .await?;
         MIGRATIONS.run(&pool).await?;
-        Ok(Self { pool })
+        let codec = Self::initial_codec(&pool).await?;
+        Ok(Self { pool, codec })
     }
 }

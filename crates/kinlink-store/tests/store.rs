@@ -13,6 +13,7 @@ use kinlink_core::{
     Calendar, CalendarDate, ChildCase, ChildIdentity, Inquirer, PartialDate, PersonName, RecordId,
     RecordKind, RecordNumber, Relation, TracingRequest, TracingStatus, Validated, WrittenName,
 };
+use kinlink_crypto::{Keyring, MasterKey};
 use kinlink_policy::{AgencyType, FieldGroups, Purpose, Resource, Role};
 use kinlink_store::audit::{all_entries, checkpoint_if_due, verify_audit};
 use kinlink_store::{
@@ -83,15 +84,33 @@ fn actor() -> Actor {
     Actor::new("test")
 }
 
+/// Every contract test runs with encryption at rest, as deployments do.
+fn test_key(seed: u8) -> MasterKey {
+    MasterKey::from_bytes([seed; 32])
+}
+
+fn keyring() -> Keyring {
+    Keyring::new(test_key(7))
+}
+
+async fn sqlite_store(dir: &std::path::Path) -> SqliteStore {
+    SqliteStore::open(dir)
+        .await
+        .expect("opens")
+        .with_keyring(keyring())
+        .await
+        .expect("opens with the key")
+}
+
 async fn sqlite() -> (tempfile::TempDir, Arc<dyn Store>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("opens");
+    let store = sqlite_store(dir.path()).await;
     (dir, Arc::new(store))
 }
 
 async fn sqlite_accounts() -> (tempfile::TempDir, Arc<dyn Store>, Arc<dyn AccountStore>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).await.expect("opens");
+    let store = sqlite_store(dir.path()).await;
     (dir, Arc::new(store.clone()), Arc::new(store))
 }
 
@@ -136,6 +155,15 @@ impl TestDatabase {
     }
 
     async fn connect_pg(&self) -> PgStore {
+        self.connect_plain()
+            .await
+            .with_keyring(keyring())
+            .await
+            .expect("opens with the key")
+    }
+
+    /// Without a master key.
+    async fn connect_plain(&self) -> PgStore {
         PgStore::connect(&self.url, PgOptions::default())
             .await
             .expect("connects")
@@ -1131,7 +1159,7 @@ async fn data_survives_reopening(open: impl AsyncFn() -> Arc<dyn Store>) {
 async fn sqlite_data_survives_reopening() {
     let dir = tempfile::tempdir().expect("temp dir");
     data_survives_reopening(async || {
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).await.expect("opens"));
+        let store: Arc<dyn Store> = Arc::new(sqlite_store(dir.path()).await);
         store
     })
     .await;
@@ -2074,6 +2102,45 @@ impl Raw {
         }
     }
 
+    /// The text values a query returns (one column), as stored.
+    async fn texts(&self, sql: &str) -> Vec<String> {
+        match self {
+            Raw::Sqlite(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut conn = SqliteConnection::connect(&url).await.expect("connects");
+                sqlx::query_scalar(sql).fetch_all(&mut conn).await.expect(sql)
+            }
+            Raw::Postgres(url) => {
+                let mut conn = PgConnection::connect(url).await.expect("connects");
+                sqlx::query_scalar(sql).fetch_all(&mut conn).await.expect(sql)
+            }
+        }
+    }
+
+    /// The raw bytes of a text column's values (PostgreSQL: as the server
+    /// holds them, `convert_to`; SQLite: the column read as a blob).
+    async fn column_bytes(&self, table: &str, column: &str) -> Vec<Vec<u8>> {
+        match self {
+            Raw::Sqlite(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut conn = SqliteConnection::connect(&url).await.expect("connects");
+                let sql = format!("SELECT CAST({column} AS BLOB) FROM {table}");
+                sqlx::query_scalar(&sql)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("reads")
+            }
+            Raw::Postgres(url) => {
+                let mut conn = PgConnection::connect(url).await.expect("connects");
+                let sql = format!("SELECT convert_to({column}::text, 'UTF8') FROM {table}");
+                sqlx::query_scalar(&sql)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("reads")
+            }
+        }
+    }
+
     /// The versions of the migrations applied, in order.
     async fn applied_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
         let sql = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
@@ -2096,9 +2163,9 @@ impl Raw {
 }
 
 /// The migrations every database holds: records (0001), matches (0002),
-/// accounts (0003), the audit log (0004), case files (0005) and consents
-/// (0007). The schema version is the highest migration applied.
-const MIGRATIONS: [i64; 6] = [1, 2, 3, 4, 5, 7];
+/// accounts (0003), the audit log (0004), case files (0005), encryption at
+/// rest (0006) and consents (0007). The schema version is the highest applied.
+const MIGRATIONS: [i64; 7] = [1, 2, 3, 4, 5, 6, 7];
 
 /// The triggers refuse changes to the log, and a write whose audit entry
 /// cannot be appended is not written either.
@@ -2348,4 +2415,388 @@ async fn case_files_are_listed_with_their_cases(store: Arc<dyn Store>) {
         assert!(f.file.body.contains(&f.file.case_id.to_string()));
     }
     assert_eq!(store.case_files().await.expect("lists").len(), 2);
+}
+
+// Encryption at rest, rotation and erasure (migration 0006).
+
+/// A synthetic name no fixture uses, searched for in the raw database.
+const SECRET_GIVEN: &str = "Zubeydaqx";
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Bodies are sealed in both tables, read back as written, and bound to
+/// their record and version: one moved elsewhere does not decrypt.
+async fn bodies_are_sealed_and_bound_to_their_record(store: Arc<dyn Store>, raw: Raw) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let a = cases.create(case(SECRET_GIVEN), &actor()).await.expect("created");
+    let b = cases.create(case("Amina"), &actor()).await.expect("created");
+    cases
+        .update(a.meta.id, 1, case(&format!("{SECRET_GIVEN} Maryam")), &actor())
+        .await
+        .expect("updated");
+    for (table, column) in [("records", "body"), ("record_revisions", "body")] {
+        let values = raw.column_bytes(table, column).await;
+        assert!(!values.is_empty());
+        for value in values {
+            assert!(value.starts_with(b"kl1:"), "{table}.{column} is not sealed");
+            assert!(
+                !contains(&value, SECRET_GIVEN.as_bytes()),
+                "{table}.{column} holds the name"
+            );
+            assert!(!contains(&value, b"given"), "{table}.{column} holds JSON");
+        }
+    }
+    let read = cases.get(a.meta.id).await.expect("reads").expect("found");
+    assert_eq!(read.record, case(&format!("{SECRET_GIVEN} Maryam")).into_inner());
+    let history = cases.history(a.meta.id).await.expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].record, case(SECRET_GIVEN).into_inner());
+
+    // A's current body moved onto B: refused, with neither name nor body in the error.
+    raw.execute(&format!(
+        "UPDATE records SET body = (SELECT body FROM records WHERE id = '{}') WHERE id = '{}'",
+        a.meta.id, b.meta.id
+    ))
+    .await
+    .expect("moves");
+    let err = store
+        .get(RecordKind::ChildCase, b.meta.id)
+        .await
+        .expect_err("moved body");
+    assert!(matches!(err, StoreError::Undecryptable { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("does not decrypt") && !message.contains(SECRET_GIVEN),
+        "{message}"
+    );
+    // A's first version put back as its current one (version 2): refused too.
+    raw.execute(&format!(
+        "UPDATE records SET body = (SELECT body FROM record_revisions WHERE record_id = '{0}' AND version = 1) \
+         WHERE id = '{0}'",
+        a.meta.id
+    ))
+    .await
+    .expect("moves");
+    let err = store
+        .get(RecordKind::ChildCase, a.meta.id)
+        .await
+        .expect_err("old body");
+    assert!(matches!(err, StoreError::Undecryptable { .. }), "{err}");
+}
+
+/// Erasure destroys the data key: the record and its history answer
+/// "erased", listings and the change feed leave it out, the audit keeps
+/// that it happened, and the ciphertext left behind cannot be opened.
+async fn erasure_shreds_a_record_and_its_history(store: Arc<dyn Store>, raw: Raw) {
+    let cases = Records::<ChildCase>::new(store.clone());
+    let a = cases.create(case(SECRET_GIVEN), &actor()).await.expect("created");
+    cases
+        .update(a.meta.id, 1, case("Amina"), &actor())
+        .await
+        .expect("updated");
+    let kept = cases.create(case("Ali"), &actor()).await.expect("created");
+    let dpo = Actor::new("dpo").with_purpose(Purpose::DataProtectionReview);
+    assert!(matches!(
+        store
+            .erase(RecordKind::ChildCase, a.meta.id, &dpo, "not a code!")
+            .await,
+        Err(StoreError::Crypto(_))
+    ));
+    assert!(matches!(
+        store
+            .erase(RecordKind::TracingRequest, a.meta.id, &dpo, "dpo_request")
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store
+        .erase(RecordKind::ChildCase, a.meta.id, &dpo, "dpo_request")
+        .await
+        .expect("erases");
+    assert!(matches!(
+        store.get(RecordKind::ChildCase, a.meta.id).await,
+        Err(StoreError::Erased { .. })
+    ));
+    assert!(matches!(
+        store.get_by_number(RecordKind::ChildCase, &a.meta.number).await,
+        Err(StoreError::Erased { .. })
+    ));
+    assert!(matches!(
+        store.history(RecordKind::ChildCase, a.meta.id).await,
+        Err(StoreError::Erased { .. })
+    ));
+    assert!(matches!(
+        cases.update(a.meta.id, 2, case("Amina"), &actor()).await,
+        Err(StoreError::Erased { .. })
+    ));
+    assert!(matches!(
+        store
+            .erase(RecordKind::ChildCase, a.meta.id, &dpo, "dpo_request")
+            .await,
+        Err(StoreError::Erased { .. })
+    ));
+    let listed: Vec<RecordId> = cases
+        .list(None, 100)
+        .await
+        .expect("lists")
+        .into_iter()
+        .map(|r| r.meta.id)
+        .collect();
+    assert_eq!(listed, vec![kept.meta.id]);
+    let feed = store
+        .changes_since(ChangeCursor::default(), 100)
+        .await
+        .expect("feed");
+    assert!(feed.iter().all(|c| c.id != a.meta.id));
+    // The key is gone; the sealed bodies remain, unreadable.
+    let keys = raw
+        .texts(&format!(
+            "SELECT key_id FROM record_keys WHERE record_id = '{}'",
+            a.meta.id
+        ))
+        .await;
+    assert!(keys.is_empty());
+    let rule = raw
+        .texts(&format!(
+            "SELECT rule FROM erasures WHERE record_id = '{}'",
+            a.meta.id
+        ))
+        .await;
+    assert_eq!(rule, vec!["dpo_request".to_owned()]);
+    let audit = audit_of(&store, a.meta.id).await;
+    let last = audit.last().expect("entries");
+    assert_eq!(last.event.kind, EventKind::Erasure);
+    assert_eq!(last.event.purpose, Some(Purpose::DataProtectionReview));
+    // The other record is untouched.
+    assert!(cases.get(kept.meta.id).await.expect("reads").is_some());
+}
+
+/// A plaintext database (written before encryption) is sealed on the first
+/// open with a key, without losing anything; a store opened without the key
+/// afterwards refuses bodies; a wrong key is refused at open.
+async fn plaintext_is_sealed_on_upgrade_and_keys_are_checked<S, F>(open_plain: F, raw: Raw)
+where
+    S: Store + Clone + WithKeys + std::fmt::Debug,
+    F: AsyncFn() -> S,
+{
+    let plain = open_plain().await;
+    let store: Arc<dyn Store> = Arc::new(plain.clone());
+    let cases = Records::<ChildCase>::new(store.clone());
+    let a = cases.create(case(SECRET_GIVEN), &actor()).await.expect("created");
+    cases
+        .update(a.meta.id, 1, case("Amina"), &actor())
+        .await
+        .expect("updated");
+    let items = vec![ImportItem {
+        external_id: "X-1".to_owned(),
+        body: serde_json::to_string(case(SECRET_GIVEN).as_ref()).expect("json"),
+    }];
+    store
+        .import(RecordKind::ChildCase, &items, &actor(), &|_| {})
+        .await
+        .expect("imports");
+    let before_history = cases.history(a.meta.id).await.expect("history");
+    let plaintext = raw.column_bytes("record_revisions", "body").await;
+    assert!(plaintext.iter().any(|v| contains(v, SECRET_GIVEN.as_bytes())));
+
+    let sealed: Arc<dyn Store> = Arc::new(plain.keys(keyring()).await.expect("upgrades"));
+    for table in ["records", "record_revisions"] {
+        for value in raw.column_bytes(table, "body").await {
+            assert!(value.starts_with(b"kl1:") && !contains(&value, SECRET_GIVEN.as_bytes()));
+        }
+    }
+    if let Raw::Sqlite(path) = &raw {
+        // Not left behind in free pages or the WAL either.
+        for file in [path.clone(), path.with_extension("sqlite-wal")] {
+            if let Ok(bytes) = std::fs::read(&file) {
+                assert!(
+                    !contains(&bytes, SECRET_GIVEN.as_bytes()),
+                    "{} holds the name",
+                    file.display()
+                );
+            }
+        }
+    }
+    let cases = Records::<ChildCase>::new(sealed.clone());
+    assert_eq!(cases.history(a.meta.id).await.expect("history"), before_history);
+    assert_eq!(cases.count().await.expect("counts"), 2);
+    // Importing the same row again changes nothing (compared as plaintext).
+    let outcome = sealed
+        .import(RecordKind::ChildCase, &items, &actor(), &|_| {})
+        .await
+        .expect("imports");
+    assert_eq!(outcome.unchanged, 1);
+
+    // Without the key: bodies refused, clearly.
+    let locked: Arc<dyn Store> = Arc::new(open_plain().await);
+    assert!(matches!(
+        locked.get(RecordKind::ChildCase, a.meta.id).await,
+        Err(StoreError::Locked)
+    ));
+    assert!(matches!(
+        Records::<ChildCase>::new(locked)
+            .create(case("Ali"), &actor())
+            .await,
+        Err(StoreError::Locked)
+    ));
+    // Another key: refused at open, naming key ids only.
+    let err = open_plain()
+        .await
+        .keys(Keyring::new(test_key(9)))
+        .await
+        .expect_err("wrong key");
+    assert!(matches!(err, StoreError::WrongMasterKey { .. }), "{err}");
+    assert!(err.to_string().contains("key id"), "{err}");
+}
+
+/// Rotation re-wraps every data key (and TOTP key) with the new master key
+/// in one transaction and records it in the audit log; the old key opens
+/// the database no more.
+async fn rotation_rewraps_every_key<S, F>(open_plain: F)
+where
+    S: Store + Clone + WithKeys + std::fmt::Debug,
+    F: AsyncFn() -> S,
+{
+    let store = open_plain().await.keys(keyring()).await.expect("opens");
+    let dyn_store: Arc<dyn Store> = Arc::new(store.clone());
+    let cases = Records::<ChildCase>::new(dyn_store.clone());
+    let a = cases.create(case(SECRET_GIVEN), &actor()).await.expect("created");
+    let erased = cases.create(case("Ali"), &actor()).await.expect("created");
+    dyn_store
+        .erase(RecordKind::ChildCase, erased.meta.id, &actor(), "dpo_request")
+        .await
+        .expect("erases");
+    let before = dyn_store.audit_len().await.expect("len");
+    let rotation = store.rotate(test_key(8)).await.expect("rotates");
+    assert_eq!(rotation.data_keys, 1);
+    assert_eq!(rotation.new_key, test_key(8).id());
+    assert_eq!(rotation.old_key, test_key(7).id());
+    let entries = dyn_store
+        .audit_entries(Some(before - 1), 10)
+        .await
+        .expect("entries");
+    assert_eq!(entries.last().expect("entry").event.kind, EventKind::KeyRotation);
+    // A store still on the old key (a server left running) may not wrap new keys with it.
+    assert!(matches!(
+        cases.create(case("Ali"), &actor()).await,
+        Err(StoreError::WrongMasterKey { .. })
+    ));
+    let item = ImportItem {
+        external_id: "X-2".to_owned(),
+        body: serde_json::to_string(case("Ali").as_ref()).expect("json"),
+    };
+    assert!(matches!(
+        dyn_store
+            .import(RecordKind::ChildCase, &[item], &actor(), &|_| {})
+            .await,
+        Err(StoreError::WrongMasterKey { .. })
+    ));
+
+    let rotated: Arc<dyn Store> = Arc::new(
+        open_plain()
+            .await
+            .keys(Keyring::new(test_key(8)))
+            .await
+            .expect("new key"),
+    );
+    let read = Records::<ChildCase>::new(rotated.clone())
+        .get(a.meta.id)
+        .await
+        .expect("reads");
+    assert_eq!(read.expect("found").record, case(SECRET_GIVEN).into_inner());
+    assert!(matches!(
+        rotated.get(RecordKind::ChildCase, erased.meta.id).await,
+        Err(StoreError::Erased { .. })
+    ));
+    let err = open_plain().await.keys(keyring()).await.expect_err("old key");
+    assert!(matches!(err, StoreError::WrongMasterKey { .. }), "{err}");
+}
+
+/// What the key tests need of either backend's concrete store.
+trait WithKeys: Sized {
+    async fn keys(self, keyring: Keyring) -> Result<Self, StoreError>;
+    async fn rotate(&self, new: MasterKey) -> Result<kinlink_store::Rotation, StoreError>;
+}
+
+impl WithKeys for SqliteStore {
+    async fn keys(self, keyring: Keyring) -> Result<Self, StoreError> {
+        self.with_keyring(keyring).await
+    }
+    async fn rotate(&self, new: MasterKey) -> Result<kinlink_store::Rotation, StoreError> {
+        self.rotate_master_key(new, &actor()).await
+    }
+}
+
+impl WithKeys for PgStore {
+    async fn keys(self, keyring: Keyring) -> Result<Self, StoreError> {
+        self.with_keyring(keyring).await
+    }
+    async fn rotate(&self, new: MasterKey) -> Result<kinlink_store::Rotation, StoreError> {
+        self.rotate_master_key(new, &actor()).await
+    }
+}
+
+#[tokio::test]
+async fn sqlite_bodies_are_sealed_and_bound_to_their_record() {
+    let (dir, store) = sqlite().await;
+    bodies_are_sealed_and_bound_to_their_record(store, Raw::Sqlite(dir.path().join("kinlink.sqlite"))).await;
+}
+
+#[tokio::test]
+async fn postgres_bodies_are_sealed_and_bound_to_their_record() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let raw = Raw::Postgres(database.url.clone());
+    bodies_are_sealed_and_bound_to_their_record(database.connect().await, raw).await;
+}
+
+#[tokio::test]
+async fn sqlite_erasure_shreds_a_record_and_its_history() {
+    let (dir, store) = sqlite().await;
+    erasure_shreds_a_record_and_its_history(store, Raw::Sqlite(dir.path().join("kinlink.sqlite"))).await;
+}
+
+#[tokio::test]
+async fn postgres_erasure_shreds_a_record_and_its_history() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let raw = Raw::Postgres(database.url.clone());
+    erasure_shreds_a_record_and_its_history(database.connect().await, raw).await;
+}
+
+#[tokio::test]
+async fn sqlite_plaintext_is_sealed_on_upgrade_and_keys_are_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let raw = Raw::Sqlite(dir.path().join("kinlink.sqlite"));
+    plaintext_is_sealed_on_upgrade_and_keys_are_checked(
+        async || SqliteStore::open(dir.path()).await.expect("opens"),
+        raw,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_plaintext_is_sealed_on_upgrade_and_keys_are_checked() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let raw = Raw::Postgres(database.url.clone());
+    plaintext_is_sealed_on_upgrade_and_keys_are_checked(async || database.connect_plain().await, raw).await;
+}
+
+#[tokio::test]
+async fn sqlite_rotation_rewraps_every_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    rotation_rewraps_every_key(async || SqliteStore::open(dir.path()).await.expect("opens")).await;
+}
+
+#[tokio::test]
+async fn postgres_rotation_rewraps_every_key() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    rotation_rewraps_every_key(async || database.connect_plain().await).await;
 }

@@ -26,6 +26,10 @@ use crate::cli::{AgencyCommand, InitArgs, TokenCommand, UserCommand};
 use crate::config::Config;
 use crate::store;
 
+/// The environment variable that holds the master key (base64) instead of
+/// the key file, e.g. from a secrets manager.
+pub const MASTER_KEY_ENV: &str = "KINLINK_MASTER_KEY";
+
 /// The deployment's key files, in `<data dir>/keys`.
 pub struct KeyPaths {
     pub dir: PathBuf,
@@ -46,7 +50,7 @@ impl KeyPaths {
     }
 
     pub fn exist(&self) -> bool {
-        self.master.exists()
+        self.master.exists() || std::env::var_os(MASTER_KEY_ENV).is_some()
     }
 
     /// Create the three keys; refuses if any exists (a key is never overwritten).
@@ -66,8 +70,33 @@ impl KeyPaths {
         Ok(master)
     }
 
+    /// The master key from `KINLINK_MASTER_KEY` (base64) if set, else from
+    /// the key file; `None` if there is neither.
+    pub fn load_master_if_any(&self) -> Result<Option<MasterKey>> {
+        if let Some(text) = std::env::var_os(MASTER_KEY_ENV) {
+            let text = Zeroizing::new(
+                text.into_string()
+                    .map_err(|_| anyhow::anyhow!("{MASTER_KEY_ENV} is not base64 of 32 bytes"))?,
+            );
+            return MasterKey::from_base64(text.trim())
+                .map(Some)
+                .with_context(|| format!("cannot read the master key from {MASTER_KEY_ENV}"));
+        }
+        if !self.master.exists() {
+            return Ok(None);
+        }
+        MasterKey::load_file(&self.master)
+            .map(Some)
+            .context("cannot load the master key")
+    }
+
     /// Load the master key, or say how to create one.
     pub fn load_master(&self) -> Result<MasterKey> {
+        if std::env::var_os(MASTER_KEY_ENV).is_some() {
+            return self
+                .load_master_if_any()?
+                .ok_or_else(|| anyhow::anyhow!("{MASTER_KEY_ENV} is empty"));
+        }
         if !self.master.exists() {
             bail!(
                 "no keys in {}: run `kinlink init` first (or `kinlink serve --demo` for a throwaway demo)",

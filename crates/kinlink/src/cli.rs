@@ -113,6 +113,15 @@ pub enum Command {
     /// checkpoints) before it commits.
     /// Stop the servers first: writes made after the snapshot are not copied.
     CopyDb(CopyDbArgs),
+    /// The master key: rotate it (every data key re-wrapped in one transaction)
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Retention: erase the records the retention rules of the configuration say are due
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+    /// Erase one record (a data protection officer's decision): its data key is destroyed
+    #[command(subcommand)]
+    Record(RecordAdminCommand),
     /// Print the effective configuration as TOML
     Config,
     /// Bring the database schema up to date and print which backend it is
@@ -127,6 +136,38 @@ impl Command {
     pub fn is_serve(&self) -> bool {
         matches!(self, Command::Serve(_))
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new master key, re-wrap every data key with it in one transaction, retire the old one
+    ///
+    /// The old key file is moved to DATA_DIR/keys/retired/: keep it as long as backups made
+    /// before the rotation are kept (they need it), then delete it.
+    Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Erase every record a retention rule makes due (with --dry-run: only count them)
+    Run {
+        /// Print what would be erased, by rule, and erase nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordAdminCommand {
+    /// Erase a record: destroy its data key so that it and its history can never be read again
+    Erase {
+        /// The record's id (UUID) or number (KL-2026-000123, TR-2026-000045)
+        id: String,
+        /// Why, as a code (lower-case letters, digits, _), e.g. dpo_request, unlawfully_recorded;
+        /// never free text: it is kept in the database
+        #[arg(long, value_name = "CODE")]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -76,10 +76,37 @@ pub struct Config {
     /// `serve`: how often the server signs an audit checkpoint (`10m`, `1h`, `30s`).
     #[serde(default = "default_checkpoint_interval")]
     pub audit_checkpoint_interval: String,
+    /// How long records are kept once closed (`kinlink retention run`).
+    #[serde(default)]
+    pub retention: Retention,
 }
 
 fn default_checkpoint_interval() -> String {
     format_duration(kinlink_server::checkpoints::DEFAULT_INTERVAL)
+}
+
+/// Retention rules by record state: a record in a closed state whose last
+/// change is older than the rule's years is erased by `kinlink retention
+/// run` (crypto-shredding). `0` turns a rule off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Child cases whose tracing status is closed, reunified or not
+    /// required: years after their last change. Default 10 (long enough for
+    /// a child reunified as a baby to be heard again as an adolescent).
+    pub closed_cases_years: u32,
+    /// Tracing requests closed, reunified or not required: years after
+    /// their last change. Default 5.
+    pub closed_requests_years: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            closed_cases_years: 10,
+            closed_requests_years: 5,
+        }
+    }
 }
 
 impl Default for Config {
@@ -99,6 +126,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             audit_checkpoint_interval: default_checkpoint_interval(),
+            retention: Retention::default(),
         }
     }
 }

@@ -16,6 +16,7 @@ mod demo;
 mod export;
 mod import;
 mod input;
+mod keys;
 mod matching;
 mod records;
 mod serve;
@@ -88,6 +89,9 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Migrate => store::migrate(&config).await,
+        Command::Keys(command) => keys::run(command, &config).await,
+        Command::Retention(command) => keys::retention(command, &config).await,
+        Command::Record(command) => keys::record(command, &config).await,
     }
 }
 

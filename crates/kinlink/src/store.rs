@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
+use kinlink_crypto::Keyring;
 use kinlink_store::{AccountStore, Actor, PgStore, SqliteStore, Store};
 
+use crate::accounts::KeyPaths;
 use crate::config::Config;
 
 /// Open (creating if needed) the database and run its migrations.
@@ -43,7 +45,52 @@ pub enum Backend {
     Postgres(PgStore),
 }
 
-async fn open_backend(config: &Config) -> Result<Backend> {
+/// The deployment's master key, if it has one: `KINLINK_MASTER_KEY`, else
+/// the key file in the data directory. Without one the database is opened
+/// without encryption, which works only on a database never encrypted
+/// (before `kinlink init`); an encrypted one refuses every body.
+pub fn keyring(config: &Config) -> Result<Option<Keyring>> {
+    let keys = KeyPaths::of(&config.data_dir);
+    Ok(keys.load_master_if_any()?.map(Keyring::new))
+}
+
+/// The store with the deployment's keys (see [`keyring`]): the key is
+/// checked against the database here, at start-up.
+async fn with_keys<DB>(
+    store: kinlink_store::SqlStore<DB>,
+    config: &Config,
+) -> Result<kinlink_store::SqlStore<DB>>
+where
+    DB: kinlink_store::Dialect,
+    kinlink_store::SqlStore<DB>: WithKeyring,
+{
+    match keyring(config)? {
+        Some(keyring) => store
+            .attach(keyring)
+            .await
+            .context("cannot open the database with the master key"),
+        None => Ok(store),
+    }
+}
+
+/// [`kinlink_store::SqlStore::with_keyring`] for either backend.
+pub trait WithKeyring: Sized {
+    fn attach(self, keyring: Keyring) -> impl Future<Output = Result<Self, kinlink_store::StoreError>>;
+}
+
+impl WithKeyring for SqliteStore {
+    fn attach(self, keyring: Keyring) -> impl Future<Output = Result<Self, kinlink_store::StoreError>> {
+        self.with_keyring(keyring)
+    }
+}
+
+impl WithKeyring for PgStore {
+    fn attach(self, keyring: Keyring) -> impl Future<Output = Result<Self, kinlink_store::StoreError>> {
+        self.with_keyring(keyring)
+    }
+}
+
+pub async fn open_backend(config: &Config) -> Result<Backend> {
     let Some(url) = config.database_url.as_deref() else {
         create_private_dir(&config.data_dir)?;
         let path = config.data_dir.join(kinlink_store::DATABASE_FILE);
@@ -55,7 +102,7 @@ async fn open_backend(config: &Config) -> Result<Backend> {
                     config.data_dir.display()
                 )
             })?;
-        return Ok(Backend::Sqlite(store));
+        return Ok(Backend::Sqlite(with_keys(store, config).await?));
     };
     open_url(config, url).await
 }
@@ -80,14 +127,14 @@ pub async fn open_url(config: &Config, url: &str) -> Result<Backend> {
             let store = SqliteStore::open_with(path, &config.sqlite_options()?)
                 .await
                 .with_context(|| format!("cannot open the SQLite database {}", path.display()))?;
-            Ok(Backend::Sqlite(store))
+            Ok(Backend::Sqlite(with_keys(store, config).await?))
         }
         "postgres" | "postgresql" => {
             let store = PgStore::connect(url, config.pg_options()?).await.context(
                 "cannot open the PostgreSQL database of database_url \
                  (the URL is not repeated here: it may hold a password)",
             )?;
-            Ok(Backend::Postgres(store))
+            Ok(Backend::Postgres(with_keys(store, config).await?))
         }
         _ => bail!("unsupported database URL: expected postgres://USER@HOST/DATABASE or sqlite://PATH"),
     }

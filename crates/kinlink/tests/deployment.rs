@@ -4,6 +4,7 @@
 //! Every person in these tests is synthetic.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
@@ -15,6 +16,7 @@ use tempfile::TempDir;
 mod support;
 
 use kinlink_core::RecordKind;
+use kinlink_crypto::{Keyring, MasterKey};
 use kinlink_server::Matcher;
 use kinlink_store::{
     Actor, ConsentGiver, ConsentPurpose, MatchReview, MatchStatus, NewConsent, PgOptions, PgStore,
@@ -351,25 +353,36 @@ fn everything(dir: &std::path::Path, url: &str) -> (String, Vec<String>) {
 /// change counter and the matcher's position, read through the store.
 type Matches = (Vec<(StoredMatch, Vec<MatchReview>)>, i64, i64);
 
-async fn open_store(url: &str) -> Arc<dyn Store> {
+/// The store at `url`, opened with the master key of the deployment in `dir`.
+async fn open_store(dir: &Path, url: &str) -> Arc<dyn Store> {
+    let key = || {
+        let path = dir.join("kinlink-data/keys/master.key");
+        Keyring::new(MasterKey::load_file(&path).expect("the deployment's master key"))
+    };
     match url.strip_prefix("sqlite://") {
         Some(path) => Arc::new(
-            SqliteStore::open_file(std::path::Path::new(path))
+            SqliteStore::open_file(Path::new(path))
                 .await
-                .expect("open the SQLite database"),
+                .expect("open the SQLite database")
+                .with_keyring(key())
+                .await
+                .expect("the master key opens it"),
         ),
         None => Arc::new(
             PgStore::connect(url, PgOptions::default())
                 .await
-                .expect("connect to PostgreSQL"),
+                .expect("connect to PostgreSQL")
+                .with_keyring(key())
+                .await
+                .expect("the master key opens it"),
         ),
     }
 }
 
-fn matches_of(url: &str) -> Matches {
+fn matches_of(dir: &Path, url: &str) -> Matches {
     let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
     runtime.block_on(async {
-        let store = open_store(url).await;
+        let store = open_store(dir, url).await;
         let mut all = Vec::new();
         let mut after = None;
         loop {
@@ -425,10 +438,10 @@ async fn consent_to_tracing(store: &Arc<dyn Store>) {
 /// Run the server's matcher over the database until it has matched every
 /// record, then review two of its proposals: one rejected with a reason, one
 /// taken under review without. Returns the proposals.
-fn match_and_review(url: &str) -> Matches {
+fn match_and_review(dir: &Path, url: &str) -> Matches {
     let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
     runtime.block_on(async {
-        let store = open_store(url).await;
+        let store = open_store(dir, url).await;
         consent_to_tracing(&store).await;
         let matcher = Matcher::start(store.clone());
         tokio::time::timeout(Duration::from_secs(300), matcher.settled())
@@ -437,14 +450,14 @@ fn match_and_review(url: &str) -> Matches {
             .expect("the matcher runs");
         drop(matcher);
     });
-    let (proposals, ..) = matches_of(url);
+    let (proposals, ..) = matches_of(dir, url);
     assert!(
         proposals.len() >= 2,
         "the matcher proposed {} matches",
         proposals.len()
     );
     runtime.block_on(async {
-        let store = open_store(url).await;
+        let store = open_store(dir, url).await;
         let reviewer = Actor::new("caseworker");
         let decisions = [
             ReviewDecision {
@@ -463,7 +476,7 @@ fn match_and_review(url: &str) -> Matches {
                 .expect("review");
         }
     });
-    matches_of(url)
+    matches_of(dir, url)
 }
 
 #[test]
@@ -513,7 +526,7 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
         original.1
     );
     // Its matches: proposed by the matcher, two of them reviewed.
-    let matches = match_and_review(&sqlite);
+    let matches = match_and_review(dir, &sqlite);
     let statuses: Vec<MatchStatus> = matches.0.iter().map(|(m, _)| m.status).collect();
     assert!(statuses.contains(&MatchStatus::Rejected), "{statuses:?}");
     assert!(statuses.contains(&MatchStatus::UnderReview), "{statuses:?}");
@@ -579,7 +592,7 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
         "the source's own look: {after}"
     );
     assert_eq!(everything(dir, &db.url), original);
-    assert_eq!(matches_of(&db.url), matches);
+    assert_eq!(matches_of(dir, &db.url), matches);
 
     // A second copy into the now non-empty database is refused, and changes nothing.
     let refused = support::kinlink(dir)
@@ -600,7 +613,7 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
     let digest = |r: &str| r.rsplit(' ').next().map(str::trim).map(str::to_owned);
     assert_eq!(digest(&report), digest(&report_back));
     assert_eq!(everything(dir, &back), original);
-    assert_eq!(matches_of(&back), matches);
+    assert_eq!(matches_of(dir, &back), matches);
 
     // The number sequences came along: each copy numbers the next record alike.
     let next: Vec<String> = [&sqlite, &db.url, &back]
@@ -651,7 +664,7 @@ fn copy_db_moves_every_record_with_its_history_to_postgres_and_back() {
         None,
     );
     assert_eq!(everything(dir, &fresh.url), everything(dir, &sqlite));
-    assert_eq!(matches_of(&fresh.url), matches_of(&sqlite));
+    assert_eq!(matches_of(dir, &fresh.url), matches_of(dir, &sqlite));
 
     // A source whose audit log was edited (triggers disabled, as its owner can)
     // is not copied: the copy would not verify.

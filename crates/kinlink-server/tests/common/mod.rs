@@ -570,6 +570,9 @@ impl Store for DownStore {
     async fn count(&self, _: RecordKind) -> Result<u64, StoreError> {
         Err(down())
     }
+    async fn erase(&self, _: RecordKind, _: RecordId, _: &Actor, _: &str) -> Result<(), StoreError> {
+        Err(down())
+    }
     async fn history(&self, _: RecordKind, _: RecordId) -> Result<Vec<RawRevision>, StoreError> {
         Err(down())
     }
