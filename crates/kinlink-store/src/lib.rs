@@ -27,6 +27,7 @@ mod audit_sql;
 mod batch;
 pub mod copy;
 mod error;
+mod listen;
 mod match_sql;
 mod matches;
 mod postgres;
@@ -39,6 +40,7 @@ pub use accounts::{
     AccountStore, AgencyRecord, NewUser, SessionRecord, StoredTotp, TeamRecord, TokenRecord, UserRecord,
 };
 pub use error::StoreError;
+pub use listen::ChangeListener;
 pub use matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
     RecordChange, RecordWrite, ReviewDecision, StoredMatch,
