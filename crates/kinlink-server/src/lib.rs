@@ -25,6 +25,7 @@ pub mod matcher;
 mod matches;
 mod records;
 mod session;
+pub mod statistics;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -64,6 +65,8 @@ pub(crate) struct AppState {
     pub(crate) openapi: Arc<utoipa::openapi::OpenApi>,
     /// Told of every write, so that matching starts at once.
     pub(crate) matcher: Matcher,
+    /// Statistics hide counts below this (see [`Security::disclosure_threshold`]).
+    pub(crate) disclosure_threshold: u64,
 }
 
 /// How the server authenticates.
@@ -79,6 +82,10 @@ pub struct Security {
     pub throttle: ThrottlePolicy,
     /// Argon2id parameters for the dummy verification of unknown accounts.
     pub hash_params: HashParams,
+    /// Statistics are released with counts below this suppressed, and the
+    /// cells that would reveal them (disclosure control; at least
+    /// [`kinlink_stats::MIN_THRESHOLD`], default 5). A caller cannot lower it.
+    pub disclosure_threshold: u64,
 }
 
 /// The label the CSRF key is derived from the master key with.
@@ -94,6 +101,7 @@ impl Security {
             session: SessionPolicy::default(),
             throttle: ThrottlePolicy::default(),
             hash_params: HashParams::RECOMMENDED,
+            disclosure_threshold: kinlink_stats::DEFAULT_THRESHOLD,
         }
     }
 
@@ -151,6 +159,7 @@ pub struct Deployment {
         (name = "cases", description = "Children registered with the agency"),
         (name = "tracing requests", description = "Relatives looking for a child"),
         (name = "matches", description = "Cases that may be the child a tracing request seeks, and their review"),
+        (name = "statistics", description = "Anonymised indicators and reports, released with disclosure control"),
         (name = "session", description = "Signing in and out, the second factor, who am I"),
         (name = "operations", description = "Probes and this document"),
     )
@@ -163,6 +172,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(records::cases::routes())
         .merge(records::tracing_requests::routes())
         .merge(matches::routes())
+        .merge(statistics::routes())
         .routes(routes!(session::sign_in, session::whoami, session::sign_out))
         .routes(routes!(session::enrol_totp))
         .routes(routes!(session::confirm_totp))
@@ -250,6 +260,7 @@ pub fn app(deployment: Deployment) -> (axum::Router, Matcher) {
     let (router, mut openapi) = api().split_for_parts();
     document_access(&mut openapi);
     let tls = deployment.security.tls;
+    let disclosure_threshold = deployment.security.disclosure_threshold;
     let matcher = Matcher::start(deployment.store.clone());
     let state = AppState {
         store: deployment.store,
@@ -257,6 +268,7 @@ pub fn app(deployment: Deployment) -> (axum::Router, Matcher) {
         security: Arc::new(deployment.security.into_state()),
         openapi: Arc::new(openapi),
         matcher: matcher.clone(),
+        disclosure_threshold,
     };
     let router = router
         // On matched routes only: an unrouted request gets the fallback's 404.

@@ -19,7 +19,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "kinlink.toml";
 /// Keys read from the environment, as `KINLINK_DATA_DIR` and so on. Listed so
 /// that an unrelated `KINLINK_*` variable (such as `KINLINK_CONFIG`, read by
 /// the flag itself) is not taken for a setting.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "data_dir",
     "listen",
     "database_url",
@@ -27,6 +27,7 @@ const KEYS: [&str; 7] = [
     "db_statement_timeout",
     "db_acquire_timeout",
     "sqlite_busy_timeout",
+    "stats_threshold",
 ];
 
 /// The effective configuration.
@@ -58,6 +59,11 @@ pub struct Config {
     pub db_acquire_timeout: String,
     /// SQLite: longest a write waits for another writer before failing.
     pub sqlite_busy_timeout: String,
+    /// Statistics: counts below this are suppressed, with the cells that
+    /// would reveal them (at least 3; unset: 5). Callers cannot lower it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "number_or_text")]
+    pub stats_threshold: Option<u32>,
 }
 
 impl Default for Config {
@@ -73,6 +79,7 @@ impl Default for Config {
             db_statement_timeout: pg.statement_timeout.map_or("off".to_owned(), format_duration),
             db_acquire_timeout: format_duration(pg.acquire_timeout),
             sqlite_busy_timeout: format_duration(sqlite.busy_timeout),
+            stats_threshold: None,
         }
     }
 }
@@ -145,10 +152,19 @@ impl Config {
         // Checked now, so that a typo fails every command, not only those that open the database.
         config.pg_options()?;
         config.sqlite_options()?;
+        config.disclosure_policy()?;
         Ok(config)
     }
 
     /// How to use a PostgreSQL server.
+    /// The statistics' disclosure control: `stats_threshold`, or the default.
+    pub fn disclosure_policy(&self) -> Result<kinlink_stats::DisclosurePolicy> {
+        let threshold = self
+            .stats_threshold
+            .map_or(kinlink_stats::DEFAULT_THRESHOLD, u64::from);
+        kinlink_stats::DisclosurePolicy::new(threshold).context("invalid setting stats_threshold")
+    }
+
     pub fn pg_options(&self) -> Result<PgOptions> {
         let defaults = PgOptions::default();
         Ok(PgOptions {

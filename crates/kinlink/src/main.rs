@@ -19,6 +19,7 @@ mod input;
 mod matching;
 mod records;
 mod serve;
+mod stats;
 mod store;
 
 use std::process::ExitCode;
@@ -88,6 +89,14 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Migrate => store::migrate(&config).await,
+        Command::Stats(command) => {
+            stats::run(
+                command,
+                &config,
+                cli.global.purpose.unwrap_or(Purpose::Statistics),
+            )
+            .await
+        }
     }
 }
 

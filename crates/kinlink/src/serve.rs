@@ -48,6 +48,7 @@ pub async fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     let master_key = keys.load_master()?;
     let (store, accounts) = store::open_all(config).await?;
     let mut security = Security::new(master_key);
+    security.disclosure_threshold = config.disclosure_policy()?.threshold();
     if let Some(roles) = &config.totp_required_roles {
         security.totp_required_roles = roles.clone();
     }
