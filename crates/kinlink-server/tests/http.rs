@@ -539,6 +539,14 @@ async fn openapi_documents_every_route_and_every_route_is_served() {
     }
     expected.insert("GET /api/v1/matches/{match_id}".to_owned());
     expected.insert("POST /api/v1/matches/{match_id}/review".to_owned());
+    for path in [
+        "/api/v1/statistics/indicators",
+        "/api/v1/statistics/indicators/{indicator}",
+        "/api/v1/statistics/reports/detention",
+        "/api/v1/statistics/reports/treaty",
+    ] {
+        expected.insert(format!("GET {path}"));
+    }
     assert_eq!(operations, expected);
 
     // Every reference resolves, and operation ids are unique.
