@@ -165,7 +165,11 @@ stop_servers() { # kill them and wait until they have exited
   local pids
   pids=$(cat "$PIDFILE")
   cleanup
-  for pid in $pids; do while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done; done
+  # A graceful shutdown may wait for open connections: 10 s, then SIGKILL.
+  for pid in $pids; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
 }
 
 # One measurement: wrk on every server address at once, CONNECTIONS shared
