@@ -1,6 +1,9 @@
 -- wrk: GET a random path from the file named by PATHS (one path a line),
 -- read by each thread at start. Prints one RESULT line when done.
 local paths = {}
+-- The API token and the declared purpose, on every request.
+wrk.headers["Authorization"] = "Bearer " .. assert(os.getenv("TOKEN"), "TOKEN is not set")
+wrk.headers["Kinlink-Purpose"] = "case_management"
 
 function init(args)
   local file = assert(io.open(os.getenv("PATHS"), "r"))

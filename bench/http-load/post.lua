@@ -2,6 +2,12 @@
 -- in its given name. Prints one RESULT line when done.
 local counter = 0
 local thread_tag = tostring({}):sub(8)
+-- The API token and the declared purpose, on every request.
+local headers = {
+  ["Content-Type"] = "application/json",
+  ["Authorization"] = "Bearer " .. assert(os.getenv("TOKEN"), "TOKEN is not set"),
+  ["Kinlink-Purpose"] = "case_management",
+}
 
 function request()
   counter = counter + 1
@@ -10,7 +16,7 @@ function request()
       .. ' "sex": "female", "date_of_birth": {"value": "2013-07"}, "country_of_origin": "SO",'
       .. ' "languages": ["so"]}, "accompaniment": "unaccompanied"}',
     thread_tag, counter)
-  return wrk.format("POST", "/api/v1/cases", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", "/api/v1/cases", headers, body)
 end
 
 function done(summary, latency, requests)

@@ -55,7 +55,7 @@ const fn route(method: Method, path: &'static str, access: Access) -> RoutePolic
 
 use Access::{Account, Public, Record};
 use Action::{Create, Export, List, Read, Update};
-use Resource::{ChildCase, Consent, MatchProposal, TracingRequest};
+use Resource::{ChildCase, Consent, MatchProposal, Statistics, TracingRequest};
 
 /// Every route and what it requires. A route missing here is refused; the
 /// tests check that this table and the OpenAPI document list the same routes.
@@ -205,6 +205,28 @@ pub const ROUTES: &[RoutePolicy] = &[
         Method::POST,
         "/api/v1/tracing-requests/{id}/consents/{consent_id}/withdraw",
         Record(Consent, Update),
+    ),
+    // Released tables only (disclosure control in the engine): the one
+    // resource the firewall lets an immigration authority reach.
+    route(
+        Method::GET,
+        "/api/v1/statistics/indicators",
+        Record(Statistics, Read),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/statistics/indicators/{indicator}",
+        Record(Statistics, Read),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/statistics/reports/detention",
+        Record(Statistics, Read),
+    ),
+    route(
+        Method::GET,
+        "/api/v1/statistics/reports/treaty",
+        Record(Statistics, Read),
     ),
 ];
 

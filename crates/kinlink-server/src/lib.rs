@@ -28,6 +28,7 @@ pub mod matcher;
 mod matches;
 mod records;
 mod session;
+pub mod statistics;
 pub mod tls;
 
 use std::future::Future;
@@ -71,6 +72,8 @@ pub(crate) struct AppState {
     pub(crate) matcher: Matcher,
     /// Case management deadlines and limits.
     pub(crate) casework: Arc<CaseworkConfig>,
+    /// Statistics hide counts below this (see [`Security::disclosure_threshold`]).
+    pub(crate) disclosure_threshold: u64,
 }
 
 /// How the server authenticates.
@@ -86,6 +89,10 @@ pub struct Security {
     pub throttle: ThrottlePolicy,
     /// Argon2id parameters for the dummy verification of unknown accounts.
     pub hash_params: HashParams,
+    /// Statistics are released with counts below this suppressed, and the
+    /// cells that would reveal them (disclosure control; at least
+    /// [`kinlink_stats::MIN_THRESHOLD`], default 5). A caller cannot lower it.
+    pub disclosure_threshold: u64,
 }
 
 /// The label the CSRF key is derived from the master key with.
@@ -101,6 +108,7 @@ impl Security {
             session: SessionPolicy::default(),
             throttle: ThrottlePolicy::default(),
             hash_params: HashParams::RECOMMENDED,
+            disclosure_threshold: kinlink_stats::DEFAULT_THRESHOLD,
         }
     }
 
@@ -161,6 +169,7 @@ pub struct Deployment {
         (name = "tracing requests", description = "Relatives looking for a child"),
         (name = "case management", description = "Each child's case file from identification to a durable solution: commands, approvals, tasks, decisions, information sheets"),
         (name = "matches", description = "Cases that may be the child a tracing request seeks, and their review"),
+        (name = "statistics", description = "Anonymised indicators and reports, released with disclosure control"),
         (name = "session", description = "Signing in and out, the second factor, who am I"),
         (name = "operations", description = "Probes and this document"),
     )
@@ -176,6 +185,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(casework::routes())
         .merge(consent::cases::routes())
         .merge(consent::tracing_requests::routes())
+        .merge(statistics::routes())
         .routes(routes!(session::sign_in, session::whoami, session::sign_out))
         .routes(routes!(session::enrol_totp))
         .routes(routes!(session::confirm_totp))
@@ -263,6 +273,7 @@ pub fn app(deployment: Deployment) -> (axum::Router, Matcher) {
     let (router, mut openapi) = api().split_for_parts();
     document_access(&mut openapi);
     let tls = deployment.security.tls;
+    let disclosure_threshold = deployment.security.disclosure_threshold;
     let matcher = Matcher::start(deployment.store.clone());
     let state = AppState {
         store: deployment.store,
@@ -271,6 +282,7 @@ pub fn app(deployment: Deployment) -> (axum::Router, Matcher) {
         openapi: Arc::new(openapi),
         matcher: matcher.clone(),
         casework: Arc::new(deployment.casework),
+        disclosure_threshold,
     };
     let router = router
         // On matched routes only: an unrouted request gets the fallback's 404.

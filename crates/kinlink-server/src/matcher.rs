@@ -5,10 +5,12 @@
 //! case and one of the children sought by open tracing requests (status
 //! open, in progress or verification), and a [`Model`]. It keeps them current
 //! by following the store's change feed ([`kinlink_store::MatchStore::changes_since`]):
-//! its own writes wake it at once ([`Matcher::notify`]), writes made by other
-//! processes on the same database, or by `kinlink import`, are seen at the
-//! next poll ([`POLL_INTERVAL`]). One path for both means a process never
-//! needs to be told about a write to see it.
+//! its own writes wake it at once ([`Matcher::notify`]); on PostgreSQL, so do
+//! writes committed by other processes on the same database (a
+//! [`kinlink_store::ChangeListener`]: `LISTEN`/`NOTIFY`, the `listen` task);
+//! otherwise, and whenever a notification is lost, they are seen at the
+//! next poll ([`POLL_INTERVAL`]). A wake-up only says "read the feed": one
+//! path for all means a process never needs to be told about a write to see it.
 //!
 //! For each change it finds the requests to match again: a changed request
 //! itself; for a changed case, the open requests it may answer (the request
@@ -494,11 +496,16 @@ struct Owner {
     store: Arc<dyn Store>,
     shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
+    /// Wakes the task on other processes' writes, where the store can tell.
+    listener: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Owner {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(listener) = &self.listener {
+            listener.abort();
+        }
     }
 }
 
@@ -519,8 +526,16 @@ impl Matcher {
             rematch_all: std::sync::atomic::AtomicBool::new(false),
         });
         let task = tokio::spawn(run(store.clone(), shared.clone()));
+        let listener = store
+            .change_listener()
+            .map(|listener| tokio::spawn(listen(listener, shared.clone())));
         Self {
-            owner: Arc::new(Owner { store, shared, task }),
+            owner: Arc::new(Owner {
+                store,
+                shared,
+                task,
+                listener,
+            }),
         }
     }
 
@@ -550,6 +565,28 @@ impl Matcher {
             .await
             .map_err(|_| MatcherError::Stopped)?;
         Ok(())
+    }
+}
+
+/// Wake the matcher whenever another process (or this one) commits a write.
+/// While the database is unreachable this retries, waiting longer each time;
+/// the poll covers the gap.
+async fn listen(mut listener: kinlink_store::ChangeListener, shared: Arc<Shared>) {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        match listener.wait().await {
+            Ok(()) => {
+                backoff = Duration::from_secs(1);
+                shared.wake.notify_one();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for other processes' writes; polling meanwhile");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                // Writes may have been missed while disconnected.
+                shared.wake.notify_one();
+            }
+        }
     }
 }
 

@@ -555,6 +555,14 @@ async fn openapi_documents_every_route_and_every_route_is_served() {
     ] {
         expected.insert(op.to_owned());
     }
+    for path in [
+        "/api/v1/statistics/indicators",
+        "/api/v1/statistics/indicators/{indicator}",
+        "/api/v1/statistics/reports/detention",
+        "/api/v1/statistics/reports/treaty",
+    ] {
+        expected.insert(format!("GET {path}"));
+    }
     assert_eq!(operations, expected);
 
     // Every reference resolves, and operation ids are unique.

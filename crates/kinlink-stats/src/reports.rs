@@ -51,11 +51,21 @@ impl DetentionReport {
     /// The report for calendar `year`. `config.window` is replaced by the year;
     /// the reference date is kept (usually the year's last day or later).
     pub fn compute<'a>(
-        mut config: StatsConfig,
+        config: StatsConfig,
         policy: &DisclosurePolicy,
         year: i32,
         cases: impl IntoIterator<Item = (&'a ChildCase, &'a CaseFile)>,
     ) -> Result<Self, StatsError> {
+        let (mut engine, period) = Self::start(config, year)?;
+        for (case, file) in cases {
+            engine.add_case(case, file);
+        }
+        Self::finish(engine, period, policy)
+    }
+
+    /// For records streamed in one at a time (from a store): the engine to
+    /// feed the cases to, then [`DetentionReport::finish`].
+    pub fn start(mut config: StatsConfig, year: i32) -> Result<(Engine, ReportPeriod), StatsError> {
         let window = Window::year(year)?;
         config.window = Some(window);
         let period = ReportPeriod {
@@ -67,7 +77,16 @@ impl DetentionReport {
             .iter()
             .map(|(_, dims)| TableSpec::new(Indicator::ChildrenDetained, dims))
             .collect();
-        let sections = run(config, policy, &specs, &DETENTION_SECTIONS.map(|(n, _)| n), cases)?;
+        Ok((Engine::new(config, &specs)?, period))
+    }
+
+    /// The report from an engine made by [`DetentionReport::start`].
+    pub fn finish(
+        engine: Engine,
+        period: ReportPeriod,
+        policy: &DisclosurePolicy,
+    ) -> Result<Self, StatsError> {
+        let sections = release(engine, policy, &DETENTION_SECTIONS.map(|(n, _)| n))?;
         Ok(Self { period, sections })
     }
 
@@ -124,13 +143,31 @@ impl TreatyReport {
         policy: &DisclosurePolicy,
         cases: impl IntoIterator<Item = (&'a ChildCase, &'a CaseFile)>,
     ) -> Result<Self, StatsError> {
+        let (mut engine, period) = Self::start(config)?;
+        for (case, file) in cases {
+            engine.add_case(case, file);
+        }
+        Self::finish(engine, period, policy)
+    }
+
+    /// For records streamed in one at a time (from a store): the engine to
+    /// feed the cases to, then [`TreatyReport::finish`].
+    pub fn start(config: StatsConfig) -> Result<(Engine, Option<ReportPeriod>), StatsError> {
         let period = config.window.map(|w| ReportPeriod {
             from: w.from(),
             to: w.to(),
             reference_date: config.reference_date,
         });
-        let names = TREATY_SECTIONS.map(|(n, _, _)| n);
-        let sections = run(config, policy, &Self::specs(), &names, cases)?;
+        Ok((Engine::new(config, &Self::specs())?, period))
+    }
+
+    /// The report from an engine made by [`TreatyReport::start`].
+    pub fn finish(
+        engine: Engine,
+        period: Option<ReportPeriod>,
+        policy: &DisclosurePolicy,
+    ) -> Result<Self, StatsError> {
+        let sections = release(engine, policy, &TREATY_SECTIONS.map(|(n, _, _)| n))?;
         Ok(Self { period, sections })
     }
 
@@ -139,17 +176,11 @@ impl TreatyReport {
     }
 }
 
-fn run<'a>(
-    config: StatsConfig,
+fn release(
+    engine: Engine,
     policy: &DisclosurePolicy,
-    specs: &[TableSpec],
     names: &[&'static str],
-    cases: impl IntoIterator<Item = (&'a ChildCase, &'a CaseFile)>,
 ) -> Result<Vec<Section>, StatsError> {
-    let mut engine = Engine::new(config, specs)?;
-    for (case, file) in cases {
-        engine.add_case(case, file);
-    }
     Ok(engine
         .finish()?
         .iter()

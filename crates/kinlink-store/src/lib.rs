@@ -33,6 +33,7 @@ mod consent_sql;
 pub mod copy;
 mod error;
 mod keys_sql;
+mod listen;
 mod match_sql;
 mod matches;
 mod postgres;
@@ -55,6 +56,7 @@ pub use consent::{
 };
 pub use error::StoreError;
 pub use keys_sql::{Erasure, Rotation, valid_rule_name};
+pub use listen::ChangeListener;
 pub use matches::{
     ChangeCursor, MatchId, MatchLabel, MatchReview, MatchStatus, MatchStore, ProposalOutcome, ProposedMatch,
     RecordChange, RecordWrite, ReviewDecision, StoredMatch,

@@ -413,6 +413,22 @@ where
         self.matches_where("case_id", case_id).await
     }
 
+    async fn list_matches(&self, after: Option<MatchId>, limit: u32) -> Result<Vec<StoredMatch>, StoreError> {
+        // Match ids are UUIDv7 like record ids: they sort in creation order
+        // in both backends, and the nil UUID sorts first.
+        let after = after.unwrap_or(MatchId::from_uuid(uuid::Uuid::nil()));
+        sqlx::query(&format!(
+            "SELECT {MATCH_COLUMNS} FROM {MATCH_FROM} WHERE m.id > $1 ORDER BY m.id LIMIT $2"
+        ))
+        .bind(match_id_to_db::<DB>(after))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(Self::match_from_row)
+        .collect()
+    }
+
     async fn review_match(
         &self,
         id: MatchId,
@@ -578,5 +594,9 @@ where
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    fn change_listener(&self) -> Option<crate::ChangeListener> {
+        DB::change_listener(&self.pool)
     }
 }

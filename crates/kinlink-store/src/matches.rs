@@ -287,6 +287,10 @@ pub trait MatchStore: Send + Sync + 'static {
         records: &[RecordWrite],
     ) -> Result<StoredMatch, StoreError>;
 
+    /// Every pair, in id order (creation order), after `after`, at most
+    /// `limit`: the statistics read all of them a page at a time.
+    async fn list_matches(&self, after: Option<MatchId>, limit: u32) -> Result<Vec<StoredMatch>, StoreError>;
+
     /// Every status the match has had, oldest first; empty if there is no such match.
     async fn match_history(&self, id: MatchId) -> Result<Vec<MatchReview>, StoreError>;
 
@@ -302,4 +306,10 @@ pub trait MatchStore: Send + Sync + 'static {
 
     /// Move the matcher's position forward to `position` (never back).
     async fn advance_matcher_position(&self, position: i64) -> Result<(), StoreError>;
+
+    /// A way to be woken when any process commits a write, where the
+    /// backend has one (PostgreSQL); `None` means: poll [`MatchStore::latest_change`].
+    fn change_listener(&self) -> Option<crate::ChangeListener> {
+        None
+    }
 }

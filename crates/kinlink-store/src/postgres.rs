@@ -67,12 +67,20 @@ impl Dialect for Postgres {
 
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
+    /// Delivered at commit to every process listening (their matchers); a
+    /// transaction's repeated notifications are delivered once.
+    const NOTIFY_CHANGE: Option<&'static str> = Some("NOTIFY kinlink_changes");
+
     fn id_to_db(id: RecordId) -> Uuid {
         *id.as_uuid()
     }
 
     fn id_from_db(id: Uuid) -> Result<RecordId, StoreError> {
         Ok(RecordId::from_uuid(id))
+    }
+
+    fn change_listener(pool: &sqlx::PgPool) -> Option<crate::ChangeListener> {
+        Some(crate::ChangeListener::new(pool.clone()))
     }
 }
 

@@ -89,7 +89,14 @@ pub trait Dialect: Database + sealed::Sealed {
     /// transaction ends (empty where a write transaction locks the whole
     /// database anyway).
     const FOR_UPDATE: &'static str;
+    /// Run in every write transaction after it takes its change number, to
+    /// tell other processes at commit that the feed moved on (see [`crate::listen`]).
+    const NOTIFY_CHANGE: Option<&'static str>;
     fn id_to_db(id: RecordId) -> Self::Id;
+    /// A listener for [`Dialect::NOTIFY_CHANGE`], where there is one.
+    fn change_listener(_pool: &Pool<Self>) -> Option<crate::ChangeListener> {
+        None
+    }
     fn id_from_db(id: Self::Id) -> Result<RecordId, StoreError>;
 
     /// Any UUID (an agency, a user), stored like a record id.
@@ -187,6 +194,9 @@ where
         let row = sqlx::query("UPDATE change_counter SET last = last + 1 WHERE id = 1 RETURNING last")
             .fetch_one(&mut *conn)
             .await?;
+        if let Some(notify) = DB::NOTIFY_CHANGE {
+            sqlx::query(notify).execute(&mut *conn).await?;
+        }
         Ok(row.try_get("last")?)
     }
 

@@ -59,6 +59,9 @@ impl Dialect for Sqlite {
     /// `BEGIN IMMEDIATE` has locked the database for writing already.
     const FOR_UPDATE: &'static str = "";
 
+    /// No notifications: other processes on the file see writes when they poll.
+    const NOTIFY_CHANGE: Option<&'static str> = None;
+
     fn id_to_db(id: RecordId) -> String {
         id.to_string()
     }

@@ -319,6 +319,8 @@ contract!(
     the_log_copies_verbatim_into_another_store,
     match_proposals_and_reviews_are_audited_with_their_writes,
     proposes_matches_and_lists_them_from_both_sides,
+    lists_every_match_in_keyset_pages,
+    a_committed_write_wakes_the_change_listener,
     reviews_compare_and_swap_and_keep_their_history,
     a_rejected_pair_stays_rejected_until_a_record_changes,
     pending_pairs_no_longer_proposed_are_withdrawn,
@@ -653,6 +655,52 @@ async fn proposes_matches_and_lists_them_from_both_sides(store: Arc<dyn Store>) 
             .version,
         1
     );
+}
+
+async fn lists_every_match_in_keyset_pages(store: Arc<dyn Store>) {
+    let (request, a, b) = pair_fixture(&store).await;
+    assert!(store.list_matches(None, 10).await.expect("lists").is_empty());
+    store
+        .propose_matches(request, 1, &[proposal(b, 1, 0.6), proposal(a, 1, 0.9)], &actor())
+        .await
+        .expect("proposes");
+    let all = store.list_matches(None, 10).await.expect("lists");
+    assert_eq!(all.len(), 2);
+    assert!(all[0].id < all[1].id, "in id order");
+    // A page at a time: the last id of a page starts the next.
+    let first = store.list_matches(None, 1).await.expect("lists");
+    let second = store.list_matches(Some(first[0].id), 1).await.expect("lists");
+    let third = store.list_matches(Some(second[0].id), 1).await.expect("lists");
+    assert_eq!([&first[0], &second[0]], [&all[0], &all[1]]);
+    assert!(third.is_empty());
+}
+
+/// PostgreSQL tells every listening process of a committed write (other
+/// servers' matchers wake on it); SQLite has no listener: its matchers poll.
+async fn a_committed_write_wakes_the_change_listener(store: Arc<dyn Store>) {
+    let Some(mut listener) = store.change_listener() else {
+        return;
+    };
+    listener.connect().await.expect("listens");
+    let cases = Records::<ChildCase>::new(store.clone());
+    cases.create(case("Amina"), &actor()).await.expect("created");
+    // A bound for a broken mechanism only (a notification arrives in
+    // milliseconds); the latency is measured in bench/RESULTS.md.
+    tokio::time::timeout(std::time::Duration::from_secs(60), listener.wait())
+        .await
+        .expect("notified of the write")
+        .expect("the listener's connection holds");
+    // A failed write notifies nobody: its transaction never commits.
+    let stale = cases.create(case("Aminata"), &actor()).await.expect("created");
+    let conflict = cases.update(stale.meta.id, 7, case("Aminata"), &actor()).await;
+    assert!(conflict.is_err());
+    let nothing = tokio::time::timeout(std::time::Duration::from_millis(300), async {
+        // The create above notified once; the refused update must not add another.
+        listener.wait().await.expect("listens");
+        listener.wait().await.expect("listens");
+    })
+    .await;
+    assert!(nothing.is_err(), "a refused write sent a notification");
 }
 
 async fn reviews_compare_and_swap_and_keep_their_history(store: Arc<dyn Store>) {

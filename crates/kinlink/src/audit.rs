@@ -84,6 +84,19 @@ impl Audit {
         Ok(())
     }
 
+    /// Record that released statistics were shown (no record, no field group).
+    pub async fn statistics_released(&self) -> Result<()> {
+        let event = AuditEvent {
+            field_groups: FieldGroups::NONE,
+            ..self.event(EventKind::Read, None)
+        };
+        self.store
+            .append_audit(&[event])
+            .await
+            .context("cannot write the audit log; nothing is shown")?;
+        Ok(())
+    }
+
     fn event(&self, kind: EventKind, record: Option<RecordRef>) -> AuditEvent {
         AuditEvent {
             at: Utc::now(),

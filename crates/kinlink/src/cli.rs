@@ -55,7 +55,7 @@ pub struct GlobalArgs {
 
     /// Why you access the records, recorded in the audit log: case_management, tracing,
     /// best_interests_procedure, service_referral, statistics, audit, data_protection_review
-    /// [default: case_management; audit for `kinlink audit`]
+    /// [default: case_management; audit for `kinlink audit`; statistics for `kinlink stats`]
     #[arg(long, global = true, value_name = "PURPOSE", value_parser = parse_purpose)]
     pub purpose: Option<Purpose>,
 }
@@ -129,6 +129,72 @@ pub enum Command {
     /// Every command does this when it opens the database; `migrate` does only that,
     /// for example before starting several servers on one PostgreSQL database.
     Migrate,
+    /// Anonymised statistics: the standard indicators and the reports, released with
+    /// disclosure control (small cells suppressed, and the cells that would reveal them)
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+/// `kinlink stats ...`: what `GET /api/v1/statistics/...` answers, from the database.
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// List the standard indicators and the dimensions each can be broken down by
+    Indicators {
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
+    /// One indicator, broken down by some dimensions, with totals
+    Indicator {
+        /// The indicator's name (see `kinlink stats indicators`)
+        name: String,
+        /// Comma-separated dimensions: nationality, sex, age_band, accompaniment, disability,
+        /// region, period, and per indicator service, solution, centre, match_outcome,
+        /// caseload_band [default: the total only]
+        #[arg(long, value_name = "DIM,...", default_value = "")]
+        by: String,
+        /// Children identified in this window: 2025, 2025-Q2, 2025-03 or
+        /// 2025-01-01..2025-07-01 (end excluded) [default: all]
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<String>,
+        /// How finely the period dimension cuts time
+        #[arg(long, value_enum, default_value_t = StatsGranularity::Year)]
+        granularity: StatsGranularity,
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
+    /// The annual report on children in immigration detention
+    Detention {
+        /// The calendar year
+        #[arg(long, value_name = "YYYY")]
+        year: i32,
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
+    /// The periodic treaty-reporting table
+    Treaty {
+        /// Children identified in this window (as for `indicator`) [default: all]
+        #[arg(long, value_name = "PERIOD")]
+        period: Option<String>,
+        #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+        format: StatsFormat,
+    },
+    /// Compute every standard indicator (totals) and say how long it took (a benchmark)
+    Bench,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// Aligned columns for reading
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsGranularity {
+    Month,
+    Quarter,
+    Year,
 }
 
 impl Command {

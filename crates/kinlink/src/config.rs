@@ -19,7 +19,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "kinlink.toml";
 /// Keys read from the environment, as `KINLINK_DATA_DIR` and so on. Listed so
 /// that an unrelated `KINLINK_*` variable (such as `KINLINK_CONFIG`, read by
 /// the flag itself) is not taken for a setting.
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "data_dir",
     "listen",
     "database_url",
@@ -30,6 +30,7 @@ const KEYS: [&str; 10] = [
     "tls_cert",
     "tls_key",
     "audit_checkpoint_interval",
+    "stats_threshold",
 ];
 
 /// The effective configuration.
@@ -79,6 +80,11 @@ pub struct Config {
     /// How long records are kept once closed (`kinlink retention run`).
     #[serde(default)]
     pub retention: Retention,
+    /// Statistics: counts below this are suppressed, with the cells that
+    /// would reveal them (at least 3; unset: 5). Callers cannot lower it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "number_or_text")]
+    pub stats_threshold: Option<u32>,
 }
 
 fn default_checkpoint_interval() -> String {
@@ -127,6 +133,7 @@ impl Default for Config {
             tls_key: None,
             audit_checkpoint_interval: default_checkpoint_interval(),
             retention: Retention::default(),
+            stats_threshold: None,
         }
     }
 }
@@ -200,7 +207,16 @@ impl Config {
         config.pg_options()?;
         config.sqlite_options()?;
         config.checkpoint_interval()?;
+        config.disclosure_policy()?;
         Ok(config)
+    }
+
+    /// The statistics' disclosure control: `stats_threshold`, or the default.
+    pub fn disclosure_policy(&self) -> Result<kinlink_stats::DisclosurePolicy> {
+        let threshold = self
+            .stats_threshold
+            .map_or(kinlink_stats::DEFAULT_THRESHOLD, u64::from);
+        kinlink_stats::DisclosurePolicy::new(threshold).context("invalid setting stats_threshold")
     }
 
     /// How to use a PostgreSQL server.

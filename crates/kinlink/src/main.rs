@@ -20,6 +20,7 @@ mod keys;
 mod matching;
 mod records;
 mod serve;
+mod stats;
 mod store;
 
 use std::process::ExitCode;
@@ -92,6 +93,14 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Keys(command) => keys::run(command, &config).await,
         Command::Retention(command) => keys::retention(command, &config).await,
         Command::Record(command) => keys::record(command, &config).await,
+        Command::Stats(command) => {
+            stats::run(
+                command,
+                &config,
+                cli.global.purpose.unwrap_or(Purpose::Statistics),
+            )
+            .await
+        }
     }
 }
 

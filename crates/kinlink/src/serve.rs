@@ -74,6 +74,7 @@ pub async fn run(args: &ServeArgs, config: &Config) -> Result<()> {
     let mut security = Security::new(master_key);
     // Cookies are `Secure` and responses carry HSTS only when TLS is on.
     security.tls = tls.is_some();
+    security.disclosure_threshold = config.disclosure_policy()?.threshold();
     if let Some(roles) = &config.totp_required_roles {
         security.totp_required_roles = roles.clone();
     }

@@ -85,13 +85,14 @@ pub fn hash(password: &str) -> String {
         .expect("hash")
 }
 
-/// Every scope a token can have on cases, tracing requests, match proposals and consents.
+/// Every scope a token can have on cases, tracing requests, match proposals, consents and statistics.
 pub fn record_scopes() -> Vec<String> {
     [
         Resource::ChildCase,
         Resource::TracingRequest,
         Resource::MatchProposal,
         Resource::Consent,
+        Resource::Statistics,
     ]
     .into_iter()
     .flat_map(|r| {
@@ -639,6 +640,9 @@ impl MatchStore for DownStore {
         _: &Actor,
         _: &[RecordWrite],
     ) -> Result<StoredMatch, StoreError> {
+        Err(down())
+    }
+    async fn list_matches(&self, _: Option<MatchId>, _: u32) -> Result<Vec<StoredMatch>, StoreError> {
         Err(down())
     }
     async fn match_history(&self, _: MatchId) -> Result<Vec<MatchReview>, StoreError> {

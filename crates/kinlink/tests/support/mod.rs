@@ -67,6 +67,12 @@ pub fn run(cmd: &mut Command) -> String {
 /// `kinlink init` (the keys and an administrator), a supervisor `tester` of
 /// the first agency, and an API token of theirs for cases. Returns the token.
 pub fn init(dir: &Path, args: &[&str]) -> String {
+    init_scoped(dir, args, &["child_case"])
+}
+
+/// [`init`], with a token for every action on each of `resources`
+/// (`child_case`, `tracing_request`, `match_proposal`).
+pub fn init_scoped(dir: &Path, args: &[&str], resources: &[&str]) -> String {
     run(kinlink(dir).args(args).arg("init"));
     run(kinlink(dir).args(args).args([
         "user",
@@ -82,8 +88,10 @@ pub fn init(dir: &Path, args: &[&str]) -> String {
     ]));
     let mut create = kinlink(dir);
     create.args(args).args(["token", "create", "--user", "tester"]);
-    for action in ["create", "read", "list", "update"] {
-        create.args(["--scope", &format!("child_case:{action}")]);
+    for resource in resources {
+        for action in ["create", "read", "list", "update"] {
+            create.args(["--scope", &format!("{resource}:{action}")]);
+        }
     }
     let out = run(&mut create);
     let token = out.split_whitespace().next().unwrap_or_default().to_owned();
