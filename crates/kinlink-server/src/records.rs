@@ -247,7 +247,10 @@ pub fn policy_error(e: PolicyError) -> ApiError {
 }
 
 /// The record out, viewed under `grant`.
-fn record_out<T: ApiRecord>(grant: &Grant, stored: &StoredRecord<T>) -> Result<RecordOut<T>, ApiError> {
+pub(crate) fn record_out<T: ApiRecord>(
+    grant: &Grant,
+    stored: &StoredRecord<T>,
+) -> Result<RecordOut<T>, ApiError> {
     let view = grant
         .view(&context(&stored.meta), &stored.record)
         .map_err(policy_error)?;
@@ -337,19 +340,31 @@ pub(crate) async fn find<T: ApiRecord>(
     Ok(stored)
 }
 
+/// Validate, check and store a new record (the API's and the web form's
+/// creation): every failing field reported at once, `check_create` under the
+/// grant, the audit entry in the write's transaction, the matcher told.
+pub(crate) async fn create_record<T: ApiRecord>(
+    state: &AppState,
+    auth: &Authorized,
+    record: T,
+) -> Result<StoredRecord<T>, ApiError> {
+    // Validate before anything is written; the store's insert is one transaction.
+    let record = Validated::new(record, latest_today(Utc::now())).map_err(|e| ApiError::validation(e, ""))?;
+    auth.grant.check_create(record.as_ref()).map_err(policy_error)?;
+    // The store appends the creation's audit entry in the same transaction.
+    let stored = Records::<T>::new(state.store.clone())
+        .create(record, &auth.actor())
+        .await?;
+    state.matcher.notify();
+    Ok(stored)
+}
+
 pub async fn create<T: ApiRecord>(
     state: AppState,
     auth: Authorized,
     ApiJson(record): ApiJson<T>,
 ) -> Result<Response, ApiError> {
-    // Validate before anything is written; the store's insert is one transaction.
-    let record = Validated::new(record, latest_today(Utc::now())).map_err(|e| ApiError::validation(e, ""))?;
-    auth.grant.check_create(record.as_ref()).map_err(policy_error)?;
-    // The store appends the creation's audit entry in the same transaction.
-    let stored = Records::<T>::new(state.store)
-        .create(record, &auth.actor())
-        .await?;
-    state.matcher.notify();
+    let stored = create_record(&state, &auth, record).await?;
     let location = format!("{}/{}", T::COLLECTION, stored.meta.id);
     let mut response = written(&auth, stored);
     *response.status_mut() = StatusCode::CREATED;
