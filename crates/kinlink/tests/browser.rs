@@ -520,7 +520,7 @@ async fn register_trace_and_confirm_in_arabic_and_french_and_the_firewall_holds_
     .await;
     submit(c, "button[value=confirmed]").await;
     assert_eq!(
-        url_path(&c.current_url().await.expect("url").to_string()),
+        url_path(c.current_url().await.expect("url").as_ref()),
         url_path(&match_url)
     );
     let page = text(c).await;
