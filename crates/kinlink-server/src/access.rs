@@ -393,7 +393,13 @@ pub(crate) async fn enforce(State(state): State<AppState>, mut request: Request,
                 .into_response();
             }
             let purpose = match access {
-                Access::Page(_, _, purpose) => purpose,
+                // A page serves its own purpose; a purpose declared anyway is
+                // the one checked (so that an enforcement purpose meets the firewall).
+                Access::Page(_, _, purpose) if request.headers().get(PURPOSE_HEADER).is_none() => purpose,
+                Access::Page(..) => match declared_purpose(request.headers()) {
+                    Ok(purpose) => purpose,
+                    Err(_) => return crate::web::forbidden(request.headers()),
+                },
                 _ => match declared_purpose(request.headers()) {
                     Ok(purpose) => purpose,
                     Err(error) => return error.into_response(),

@@ -259,6 +259,17 @@ async fn the_firewall_holds_on_every_documented_route() {
         if template != "/api/v1/openapi.json" {
             assert_no_personal_data(&reply.text, &format!("enforcement purpose: {method} {template}"));
         }
+        // A web page with an enforcement purpose declared anyway: refused too.
+        if matches!(
+            kinlink_server::access::policy_of(&method.parse().expect("method"), template),
+            Some(Access::Page(..))
+        ) {
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "enforcement purpose: {method} {template}"
+            );
+        }
         if matches!(
             kinlink_server::access::policy_of(&method.parse().expect("method"), template),
             Some(Access::Record(..))
