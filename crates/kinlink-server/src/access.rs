@@ -38,6 +38,10 @@ pub enum Access {
     /// Personal data or records: a declared purpose, and `authorize` for this
     /// action on this resource.
     Record(Resource, Action),
+    /// A page of the web application: as `Record`, with the purpose the page
+    /// serves fixed here rather than declared in a header. Refusals are HTML
+    /// pages; without a session the browser is sent to the sign-in page.
+    Page(Resource, Action, Purpose),
 }
 
 /// One row of the route-policy table.
@@ -53,8 +57,9 @@ const fn route(method: Method, path: &'static str, access: Access) -> RoutePolic
     RoutePolicy { method, path, access }
 }
 
-use Access::{Account, Public, Record};
+use Access::{Account, Page, Public, Record};
 use Action::{Create, Export, List, Read, Update};
+use Purpose::{CaseManagement, Tracing};
 use Resource::{ChildCase, Consent, MatchProposal, Statistics, TracingRequest};
 
 /// Every route and what it requires. A route missing here is refused; the
@@ -228,7 +233,51 @@ pub const ROUTES: &[RoutePolicy] = &[
         "/api/v1/statistics/reports/treaty",
         Record(Statistics, Read),
     ),
+    // The web application (`crate::web`). Each page serves one purpose: case
+    // pages case management, tracing pages and the match review tracing.
+    route(Method::GET, "/sign-in", Public),
+    route(Method::POST, "/sign-in", Public),
+    route(Method::POST, "/sign-out", Account),
+    route(Method::GET, "/language", Public),
+    route(Method::GET, "/static/kinlink.css", Public),
+    route(Method::GET, "/static/kinlink.js", Public),
+    route(Method::GET, "/", Page(ChildCase, List, CaseManagement)),
+    route(Method::GET, "/search", Page(ChildCase, List, CaseManagement)),
+    route(Method::GET, "/cases/new", Page(ChildCase, Create, CaseManagement)),
+    route(Method::POST, "/cases", Page(ChildCase, Create, CaseManagement)),
+    route(Method::GET, "/cases/{id}", Page(ChildCase, Read, CaseManagement)),
+    route(
+        Method::GET,
+        "/tracing-requests/new",
+        Page(TracingRequest, Create, Tracing),
+    ),
+    route(
+        Method::POST,
+        "/tracing-requests",
+        Page(TracingRequest, Create, Tracing),
+    ),
+    route(
+        Method::GET,
+        "/tracing-requests/{id}",
+        Page(TracingRequest, Read, Tracing),
+    ),
+    route(
+        Method::GET,
+        "/matches/{match_id}",
+        Page(MatchProposal, Read, Tracing),
+    ),
+    route(
+        Method::POST,
+        "/matches/{match_id}/review",
+        Page(MatchProposal, Update, Tracing),
+    ),
 ];
+
+/// Whether a route template is a page of the web application (answered in
+/// HTML) rather than the JSON API or a probe.
+pub fn is_web(path: &str) -> bool {
+    !(path.starts_with("/api/") || path == "/healthz" || path == "/readyz")
+}
 
 /// The policy of `method` on the route template `path`, if the table has one.
 pub fn policy_of(method: &Method, path: &str) -> Option<Access> {
@@ -381,25 +430,41 @@ pub(crate) async fn enforce(State(state): State<AppState>, mut request: Request,
                 Event::security("authentication", &path, None, Outcome::Refused("unauthenticated")),
             )
             .await;
+            if is_web(&path) {
+                return crate::web::to_sign_in();
+            }
             return ApiError::unauthenticated().into_response();
         }
+        Err(error) if is_web(&path) => return crate::web::refusal(request.headers(), &error),
         Err(error) => return error.into_response(),
     };
     if let Some(hash) = &caller.session
         && is_unsafe(&method)
     {
-        let presented = request
+        let mut presented = request
             .headers()
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if !state.security.csrf.verify(hash, presented) {
+            .unwrap_or_default()
+            .to_owned();
+        // A web form carries the token in its `csrf_token` field.
+        if presented.is_empty() && is_web(&path) {
+            let (token, buffered) = crate::web::form_csrf_token(request).await;
+            request = buffered;
+            presented = token.unwrap_or_default();
+        }
+        if !state.security.csrf.verify(hash, &presented) {
             let event = Event::security("csrf", &path, Some(&caller), Outcome::Refused("csrf"));
             let event = match access {
-                Access::Record(resource, action) => event.on(resource, action),
+                Access::Record(resource, action) | Access::Page(resource, action, _) => {
+                    event.on(resource, action)
+                }
                 _ => event,
             };
             audit::refused(state.store.as_ref(), event).await;
+            if is_web(&path) {
+                return crate::web::forbidden(request.headers());
+            }
             return ApiError::with_code(
                 StatusCode::FORBIDDEN,
                 "csrf",
@@ -415,17 +480,30 @@ pub(crate) async fn enforce(State(state): State<AppState>, mut request: Request,
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
-        Access::Record(resource, action) => {
+        Access::Record(resource, action) | Access::Page(resource, action, _) => {
+            let page = matches!(access, Access::Page(..));
             if caller.totp_pending {
+                if page {
+                    return crate::web::totp_enrolment_needed(request.headers());
+                }
                 return ApiError::forbidden(
                     "totp_enrolment_required",
                     "enrol a second factor first: POST /api/v1/session/totp, then confirm it with a code",
                 )
                 .into_response();
             }
-            let purpose = match declared_purpose(request.headers()) {
-                Ok(purpose) => purpose,
-                Err(error) => return error.into_response(),
+            let purpose = match access {
+                // A page serves its own purpose; a purpose declared anyway is
+                // the one checked (so that an enforcement purpose meets the firewall).
+                Access::Page(_, _, purpose) if request.headers().get(PURPOSE_HEADER).is_none() => purpose,
+                Access::Page(..) => match declared_purpose(request.headers()) {
+                    Ok(purpose) => purpose,
+                    Err(_) => return crate::web::forbidden(request.headers()),
+                },
+                _ => match declared_purpose(request.headers()) {
+                    Ok(purpose) => purpose,
+                    Err(error) => return error.into_response(),
+                },
             };
             if let Some(scopes) = &caller.scopes
                 && !scopes.contains(&TokenScope { resource, action })
@@ -442,6 +520,9 @@ pub(crate) async fn enforce(State(state): State<AppState>, mut request: Request,
                     ),
                 )
                 .await;
+                if page {
+                    return crate::web::forbidden(request.headers());
+                }
                 return ApiError::forbidden(
                     "token_scope",
                     format!(
@@ -474,6 +555,9 @@ pub(crate) async fn enforce(State(state): State<AppState>, mut request: Request,
                         ),
                     )
                     .await;
+                    if page {
+                        return crate::web::forbidden(request.headers());
+                    }
                     ApiError::forbidden(denial.code(), denial.to_string()).into_response()
                 }
             }

@@ -71,12 +71,10 @@ impl ApiError {
         }
     }
 
-    #[cfg(test)]
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
-    #[cfg(test)]
     pub fn body(&self) -> &ErrorBody {
         &self.body
     }

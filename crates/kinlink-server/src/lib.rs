@@ -30,6 +30,7 @@ mod records;
 mod session;
 pub mod statistics;
 pub mod tls;
+mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -172,6 +173,7 @@ pub struct Deployment {
         (name = "statistics", description = "Anonymised indicators and reports, released with disclosure control"),
         (name = "session", description = "Signing in and out, the second factor, who am I"),
         (name = "operations", description = "Probes and this document"),
+        (name = "web pages", description = "The web application: HTML pages for people, behind the same policy"),
     )
 )]
 struct ApiDoc;
@@ -192,6 +194,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(openapi_json))
+        .merge(web::routes())
 }
 
 /// The OpenAPI 3.1 description of the API.
@@ -235,6 +238,25 @@ fn document_access(doc: &mut utoipa::openapi::OpenApi) {
                     .responses
                     .responses
                     .insert("401".into(), error("Not signed in and no valid API token").into());
+            }
+            if let Some(access::Access::Page(..)) = access {
+                operation.responses.responses.insert(
+                    "403".into(),
+                    ResponseBuilder::new()
+                        .description("Refused by the policy (the firewall, the purpose, the roles) or a missing CSRF token: a page saying so, with nothing of any record")
+                        .build()
+                        .into(),
+                );
+                operation
+                    .responses
+                    .responses
+                    .entry("303".into())
+                    .or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description("Not signed in: to the sign-in page")
+                            .build()
+                            .into()
+                    });
             }
             if let Some(access::Access::Record(resource, action)) = access {
                 let parameter = ParameterBuilder::new()
@@ -293,6 +315,8 @@ pub fn app(deployment: Deployment) -> (axum::Router, Matcher) {
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Pages, assets and JSON compressed for poor connections (gzip, when the client accepts it).
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(move |request, next| {
             headers::security_headers(tls, request, next)
         }))

@@ -156,7 +156,7 @@ fn field_group(field: &str) -> Option<FieldGroup> {
 
 /// A stored match as `readable` may see it: the explanation keeps the
 /// fields of readable groups only.
-fn view(stored: StoredMatch, readable: FieldGroups) -> Result<MatchView, ApiError> {
+pub(crate) fn view(stored: StoredMatch, readable: FieldGroups) -> Result<MatchView, ApiError> {
     let mut explanation: MatchExplanation = serde_json::from_str(&stored.explanation).map_err(|_| {
         // Position only: the explanation holds levels and weights, but stay safe.
         tracing::error!("a stored match explanation could not be read");
@@ -279,7 +279,11 @@ async fn reachable(
 
 /// The match `id` if the grant reaches it; 404 alike whether it does not
 /// exist or is out of scope.
-async fn find_match(state: &AppState, auth: &Authorized, id: MatchId) -> Result<StoredMatch, ApiError> {
+pub(crate) async fn find_match(
+    state: &AppState,
+    auth: &Authorized,
+    id: MatchId,
+) -> Result<StoredMatch, ApiError> {
     let stored = state.store.get_match(id).await?.ok_or_else(no_match)?;
     // A match of a record without a tracing ground is not shown at all.
     if !may_trace(state, &stored).await? {
@@ -367,11 +371,22 @@ async fn respond_with_matches(
     stored: Vec<StoredMatch>,
     other: RecordKind,
 ) -> Result<Json<MatchList>, ApiError> {
+    Ok(release(matches_of(state, auth, stored, other).await?))
+}
+
+/// The matches of one record as the caller may see them (see
+/// [`respond_with_matches`]); the access is audited before they are returned.
+pub(crate) async fn matches_of(
+    state: &AppState,
+    auth: &Authorized,
+    stored: Vec<StoredMatch>,
+    other: RecordKind,
+) -> Result<MatchList, ApiError> {
     let stored = reachable(state, auth, stored, other).await?;
     let ids: Vec<_> = stored.iter().map(|m| *m.id.as_uuid()).collect();
     let out = list(stored, auth.grant.readable())?;
     audit_access(state.store.as_ref(), auth, ids).await?;
-    Ok(release(out))
+    Ok(out)
 }
 
 async fn detail(state: &AppState, auth: &Authorized, stored: StoredMatch) -> Result<MatchDetail, ApiError> {
@@ -429,6 +444,19 @@ async fn review_match(
     MatchKey(id): MatchKey,
     ApiJson(body): ApiJson<ReviewRequest>,
 ) -> Result<Json<MatchDetail>, ApiError> {
+    let reviewed = review(&state, &auth, id, body).await?;
+    Ok(release(detail(&state, &auth, reviewed).await?))
+}
+
+/// Review a match (the API's and the web page's): a reason to confirm or
+/// reject, the version checked, and on a confirmation the records' tracing
+/// status moved on in the same transaction.
+pub(crate) async fn review(
+    state: &AppState,
+    auth: &Authorized,
+    id: MatchId,
+    body: ReviewRequest,
+) -> Result<StoredMatch, ApiError> {
     let status = MatchStatus::from(body.status);
     let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let mut checker = Checker::new(latest_today(Utc::now()));
@@ -445,7 +473,7 @@ async fn review_match(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let current = find_match(&state, &auth, id).await?;
+        let current = find_match(state, auth, id).await?;
         if current.version != body.version {
             return Err(StoreError::Conflict {
                 expected: body.version,
@@ -454,7 +482,7 @@ async fn review_match(
             .into());
         }
         let writes = if status == MatchStatus::Confirmed {
-            status_moves(&state, &current).await?
+            status_moves(state, &current).await?
         } else {
             Vec::new()
         };
@@ -467,7 +495,7 @@ async fn review_match(
                 if !writes.is_empty() {
                     state.matcher.notify();
                 }
-                return Ok(release(detail(&state, &auth, reviewed).await?));
+                return Ok(reviewed);
             }
             // The match or a record changed meanwhile: look again (a changed
             // match is then refused above with its version).

@@ -254,7 +254,10 @@ pub fn policy_error(e: PolicyError) -> ApiError {
 }
 
 /// The record out, viewed under `grant`.
-fn record_out<T: ApiRecord>(grant: &Grant, stored: &StoredRecord<T>) -> Result<RecordOut<T>, ApiError> {
+pub(crate) fn record_out<T: ApiRecord>(
+    grant: &Grant,
+    stored: &StoredRecord<T>,
+) -> Result<RecordOut<T>, ApiError> {
     let view = grant
         .view(&context(&stored.meta), &stored.record)
         .map_err(policy_error)?;
@@ -344,11 +347,14 @@ pub(crate) async fn find<T: ApiRecord>(
     Ok(stored)
 }
 
-pub async fn create<T: ApiRecord>(
-    state: AppState,
-    auth: Authorized,
-    ApiJson(record): ApiJson<T>,
-) -> Result<Response, ApiError> {
+/// Validate, check and store a new record (the API's and the web form's
+/// creation): every failing field reported at once, `check_create` under the
+/// grant, the audit entry in the write's transaction, the matcher told.
+pub(crate) async fn create_record<T: ApiRecord>(
+    state: &AppState,
+    auth: &Authorized,
+    record: T,
+) -> Result<StoredRecord<T>, ApiError> {
     // Validate before anything is written; the store's insert is one transaction.
     let record = Validated::new(record, latest_today(Utc::now())).map_err(|e| ApiError::validation(e, ""))?;
     auth.grant.check_create(record.as_ref()).map_err(policy_error)?;
@@ -361,13 +367,22 @@ pub async fn create<T: ApiRecord>(
     // second write fail, the case is stored all the same and its file is
     // opened on first use (`casework::open_case_file` is idempotent).
     if let Some(case) = stored.record.as_child_case()
-        && let Err(e) = crate::casework::open_case_file(&state, &stored.meta, case, &auth.actor()).await
+        && let Err(e) = crate::casework::open_case_file(state, &stored.meta, case, &auth.actor()).await
     {
         tracing::warn!(
             status = e.status_code().as_u16(),
             "the new case's case file was not opened"
         );
     }
+    Ok(stored)
+}
+
+pub async fn create<T: ApiRecord>(
+    state: AppState,
+    auth: Authorized,
+    ApiJson(record): ApiJson<T>,
+) -> Result<Response, ApiError> {
+    let stored = create_record(&state, &auth, record).await?;
     let location = format!("{}/{}", T::COLLECTION, stored.meta.id);
     let mut response = written(&auth, stored);
     *response.status_mut() = StatusCode::CREATED;

@@ -398,6 +398,52 @@ pub async fn sign_in(
     SourceAddress(source): SourceAddress,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
+    let signed_in = match open_session(&state, &source, body).await {
+        Ok(signed_in) => signed_in,
+        Err(SignInFailure::Locked(until)) => return Ok(locked(until)),
+        Err(SignInFailure::Refused(error)) => return Err(error),
+    };
+    let whoami = whoami_of(&state, &signed_in.caller).await?;
+    let mut response = (StatusCode::CREATED, Json(whoami)).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, signed_in.cookie);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// A new session: its caller and the cookie that carries it.
+pub(crate) struct SignedIn {
+    pub caller: Caller,
+    pub cookie: HeaderValue,
+}
+
+/// Why a sign-in did not open a session.
+pub(crate) enum SignInFailure {
+    /// Too many failures: locked until then.
+    Locked(DateTime<Utc>),
+    /// Refused (wrong credentials, code required or replayed) or failed.
+    Refused(ApiError),
+}
+
+impl From<ApiError> for SignInFailure {
+    fn from(error: ApiError) -> Self {
+        SignInFailure::Refused(error)
+    }
+}
+
+/// Sign in with a password and, if the account has one, the second
+/// factor's code: the one implementation behind the API's `POST
+/// /api/v1/session` and the web sign-in form (throttle, lockout, audit).
+pub(crate) async fn open_session(
+    state: &AppState,
+    source: &str,
+    body: SignIn,
+) -> Result<SignedIn, SignInFailure> {
+    let state = state.clone();
+    let source = source.to_owned();
     let now = Utc::now();
     let account = normalise_username(&body.username);
     // The throttle's lock is released before anything is awaited.
@@ -408,7 +454,7 @@ pub async fn sign_in(
             Event::about_user("sign_in", ROUTE, None, Outcome::Refused("locked")),
         )
         .await;
-        return Ok(locked(lock.until));
+        return Err(SignInFailure::Locked(lock.until));
     }
     let user = state.accounts.user_by_name(&account).await.map_err(store_error)?;
     if let Some(until) = user
@@ -426,7 +472,7 @@ pub async fn sign_in(
             ),
         )
         .await;
-        return Ok(locked(until));
+        return Err(SignInFailure::Locked(until));
     }
     let stored_hash = user
         .as_ref()
@@ -440,7 +486,9 @@ pub async fn sign_in(
     let user = match user {
         Some(user) if password_ok && !user.disabled => user,
         other => {
-            return Err(fail(&state, &account, &source, other.as_ref(), "wrong_password").await?);
+            return Err(fail(&state, &account, &source, other.as_ref(), "wrong_password")
+                .await?
+                .into());
         }
     };
     let enrolled = user.totp.as_ref().filter(|t| t.confirmed);
@@ -450,7 +498,8 @@ pub async fn sign_in(
                 StatusCode::UNAUTHORIZED,
                 "totp_required",
                 "this account has a second factor: send the authenticator app's code in `totp_code`",
-            ));
+            )
+            .into());
         };
         let secret = open_totp(&state.security.master_key, user.id, totp)?;
         let last = totp.last_step.and_then(|s| u64::try_from(s).ok());
@@ -463,11 +512,15 @@ pub async fn sign_in(
                     .await
                     .map_err(store_error)?
                 {
-                    return Err(replayed(&state, &account, &source, &user).await?);
+                    return Err(replayed(&state, &account, &source, &user).await?.into());
                 }
             }
-            Err(TotpError::Replayed) => return Err(replayed(&state, &account, &source, &user).await?),
-            Err(_) => return Err(fail(&state, &account, &source, Some(&user), "wrong_code").await?),
+            Err(TotpError::Replayed) => return Err(replayed(&state, &account, &source, &user).await?.into()),
+            Err(_) => {
+                return Err(fail(&state, &account, &source, Some(&user), "wrong_code")
+                    .await?
+                    .into());
+            }
         }
     }
     let totp_pending = enrolled.is_none() && user.roles.iter().any(|r| state.security.totp_roles.contains(r));
@@ -505,15 +558,10 @@ pub async fn sign_in(
         Event::security("sign_in", ROUTE, Some(&caller), Outcome::Allowed),
     )
     .await?;
-    let whoami = whoami_of(&state, &caller).await?;
-    let mut response = (StatusCode::CREATED, Json(whoami)).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, cookie(&state, &new.cookie_value));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    Ok(SignedIn {
+        cookie: cookie(&state, &new.cookie_value),
+        caller,
+    })
 }
 
 /// Count a failed sign-in (per account and per source; an account's lockout

@@ -250,6 +250,13 @@ async fn the_firewall_holds_on_every_documented_route() {
             if access != Some(Access::Public) {
                 assert_no_personal_data(&reply.text, &context);
             }
+            // A web page: refused as a whole, whatever the purpose header says
+            // (the page's purpose is fixed in the route table).
+            if let Some(Access::Page(resource, ..)) = access
+                && resource != kinlink_policy::Resource::Statistics
+            {
+                assert_eq!(reply.status, StatusCode::FORBIDDEN, "{context}: {}", reply.text);
+            }
             if let Some(Access::Record(resource, _)) = access {
                 if resource == kinlink_policy::Resource::Statistics {
                     continue;
@@ -264,6 +271,17 @@ async fn the_firewall_holds_on_every_documented_route() {
         let reply = call(&server, &supervisor, method, &url, body_for(template, method, 1)).await;
         if template != "/api/v1/openapi.json" {
             assert_no_personal_data(&reply.text, &format!("enforcement purpose: {method} {template}"));
+        }
+        // A web page with an enforcement purpose declared anyway: refused too.
+        if matches!(
+            kinlink_server::access::policy_of(&method.parse().expect("method"), template),
+            Some(Access::Page(..))
+        ) {
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "enforcement purpose: {method} {template}"
+            );
         }
         if matches!(
             kinlink_server::access::policy_of(&method.parse().expect("method"), template),
@@ -316,6 +334,30 @@ async fn unauthenticated_requests_get_401_and_nothing_else_and_purpose_is_requir
         let http = client(credentials, Some("case_management"));
         for route in ROUTES.iter().filter(|r| r.access != Access::Public) {
             let method = route.method.as_str();
+            // A web page sends a browser without a session to the sign-in page.
+            if kinlink_server::access::is_web(route.path) {
+                let http = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .expect("client");
+                let reply = call(
+                    &server,
+                    &http,
+                    method,
+                    &concrete(route.path, &case_id, "0190c0de-0000-7000-8000-000000000000"),
+                    None,
+                )
+                .await;
+                assert_eq!(reply.status, StatusCode::SEE_OTHER, "{method} {}", route.path);
+                assert_eq!(
+                    reply.location.as_deref(),
+                    Some("/sign-in"),
+                    "{method} {}",
+                    route.path
+                );
+                assert_no_personal_data(&reply.text, route.path);
+                continue;
+            }
             let reply = call(
                 &server,
                 &http,

@@ -563,6 +563,27 @@ async fn openapi_documents_every_route_and_every_route_is_served() {
     ] {
         expected.insert(format!("GET {path}"));
     }
+    // The web application's pages (answered in HTML, behind the same policy).
+    for page in [
+        "GET /sign-in",
+        "POST /sign-in",
+        "POST /sign-out",
+        "GET /language",
+        "GET /static/kinlink.css",
+        "GET /static/kinlink.js",
+        "GET /",
+        "GET /search",
+        "GET /cases/new",
+        "POST /cases",
+        "GET /cases/{id}",
+        "GET /tracing-requests/new",
+        "POST /tracing-requests",
+        "GET /tracing-requests/{id}",
+        "GET /matches/{match_id}",
+        "POST /matches/{match_id}/review",
+    ] {
+        expected.insert(page.to_owned());
+    }
     assert_eq!(operations, expected);
 
     // Every reference resolves, and operation ids are unique.
