@@ -268,8 +268,10 @@ async fn supervisor_for(state: &AppState, meta: &RecordMeta) -> Result<String, A
     Ok(pick.map_or_else(|| meta.created_by.clone(), |u| u.username.clone()))
 }
 
-/// Open the case file of a case: identified when the case was registered,
-/// by its creator, who is its caseworker. A person registered as a child
+/// Open the case file of a case: identified when the case was registered
+/// (or, for a case registered after the fact, at the start of the day it
+/// records as `recorded_on`, so that deadlines and statistics count from the
+/// real identification), by its creator, who is its caseworker. A person registered as a child
 /// is treated as one (`claims_to_be_child`). Returns the stored one if the
 /// case already has a file.
 pub(crate) async fn open_case_file(
@@ -281,9 +283,13 @@ pub(crate) async fn open_case_file(
     if let Some(stored) = state.store.get_case_file(meta.id).await? {
         return Ok(stored);
     }
+    let identified_at = match case.recorded_on {
+        Some(day) if day < meta.created_at.date_naive() => day.and_time(chrono::NaiveTime::MIN).and_utc(),
+        _ => meta.created_at,
+    };
     let file = CaseFile::identify(Identification {
         case_id: meta.id,
-        at: meta.created_at,
+        at: identified_at,
         by: CwUserId::new(meta.created_by.clone()),
         caseworker: CwUserId::new(meta.created_by.clone()),
         supervisor: CwUserId::new(supervisor_for(state, meta).await?),

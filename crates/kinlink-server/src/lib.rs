@@ -312,6 +312,8 @@ pub fn app(deployment: Deployment) -> (axum::Router, Matcher) {
             state.clone(),
             access::enforce,
         ))
+        // Outside the policy, so that its audit writes run to the end too.
+        .route_layer(axum::middleware::from_fn(run_to_completion))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -437,4 +439,23 @@ fn not_ready(reason: &dyn std::fmt::Display) -> Response {
     responses((status = 200, description = "The OpenAPI 3.1 description of this API", content_type = "application/json")))]
 async fn openapi_json(State(state): State<AppState>) -> Json<utoipa::openapi::OpenApi> {
     Json(state.openapi.as_ref().clone())
+}
+
+/// A routed request runs to its end even if the client goes away. Without
+/// this, hyper drops the handler's future when the connection closes, and a
+/// future dropped in the middle of a database transaction (a write, or the
+/// audit entry of a read) can hand its pooled connection back still inside
+/// that transaction: SQLite then refuses the next `BEGIN` on it ("non-zero
+/// transaction depth", seen under load when wrk closed its connections).
+/// Spawning detaches the work from the connection; its response is simply
+/// not delivered.
+async fn run_to_completion(request: Request, next: axum::middleware::Next) -> Response {
+    use tracing::Instrument;
+    match tokio::spawn(next.run(request).in_current_span()).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!("a request handler panicked");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

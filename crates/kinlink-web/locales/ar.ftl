@@ -178,3 +178,10 @@ conflict-title = تغيّر في هذه الأثناء
 conflict-body = غيّر شخص آخر هذا السجل. افتحه مرة أخرى لترى أحدث إصدار.
 totp-title = يلزم عامل ثانٍ للتحقق
 totp-body = يجب على حسابك تسجيل عامل ثانٍ قبل الاطلاع على السجلات. راجع المسؤول.
+
+field-tracing-consent = الموافقة على البحث عن الأسرة مقدَّمة من
+consent-none = لم تُقدَّم بعد
+consent-child = الطفل
+consent-parent = أحد الوالدين
+consent-guardian = الوصي
+consent-caregiver = مقدّم رعاية آخر

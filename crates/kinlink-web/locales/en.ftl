@@ -178,3 +178,10 @@ conflict-title = Changed meanwhile
 conflict-body = Someone else changed this record. Open it again to see the latest version.
 totp-title = Second factor needed
 totp-body = Your account must enrol a second factor before it can see records. Ask your administrator.
+
+field-tracing-consent = Consent to family tracing given by
+consent-none = Not yet given
+consent-child = The child
+consent-parent = A parent
+consent-guardian = The guardian
+consent-caregiver = Another caregiver

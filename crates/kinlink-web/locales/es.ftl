@@ -178,3 +178,10 @@ conflict-title = Modificado mientras tanto
 conflict-body = Otra persona modificó este registro. Ábralo de nuevo para ver la última versión.
 totp-title = Se necesita un segundo factor
 totp-body = Su cuenta debe registrar un segundo factor antes de ver registros. Consulte a su administrador.
+
+field-tracing-consent = Consentimiento para la búsqueda familiar dado por
+consent-none = Aún no dado
+consent-child = El niño o la niña
+consent-parent = El padre o la madre
+consent-guardian = El tutor o la tutora
+consent-caregiver = Otra persona a su cargo

@@ -178,3 +178,10 @@ conflict-title = Modifié entre-temps
 conflict-body = Quelqu'un d'autre a modifié ce dossier. Ouvrez-le à nouveau pour voir la dernière version.
 totp-title = Second facteur nécessaire
 totp-body = Votre compte doit enregistrer un second facteur avant de voir des dossiers. Adressez-vous à votre administrateur.
+
+field-tracing-consent = Consentement à la recherche familiale donné par
+consent-none = Pas encore donné
+consent-child = L'enfant
+consent-parent = Un parent
+consent-guardian = Le tuteur ou la tutrice
+consent-caregiver = Une autre personne qui en a la charge

@@ -37,6 +37,16 @@ pub const ACCOMPANIMENTS: &[Choice] = &[
     choice("unknown", "acc-unknown"),
 ];
 
+/// Who gave consent to family tracing when the record was made (empty: not
+/// yet). A record is matched only with a tracing consent or legal basis.
+pub const CONSENT_GIVERS: &[Choice] = &[
+    choice("", "consent-none"),
+    choice("child", "consent-child"),
+    choice("parent", "consent-parent"),
+    choice("guardian", "consent-guardian"),
+    choice("caregiver", "consent-caregiver"),
+];
+
 pub const RELATIONS: &[Choice] = &[
     choice("mother", "rel-mother"),
     choice("father", "rel-father"),
@@ -87,6 +97,7 @@ pub fn all_option_keys() -> Vec<String> {
         SEXES,
         CALENDARS,
         ACCOMPANIMENTS,
+        CONSENT_GIVERS,
         RELATIONS,
         TRACING_STATUSES,
         MATCH_STATUSES,
@@ -246,6 +257,8 @@ pub struct CaseForm {
     pub accompaniment: String,
     pub found_place: String,
     pub found_country: String,
+    /// One of [`CONSENT_GIVERS`]: recorded with the case, not in it.
+    pub tracing_consent: String,
 }
 
 impl CaseForm {
@@ -288,6 +301,8 @@ pub struct TracingForm {
     pub inquirer_latin: String,
     pub relation: String,
     pub phone: String,
+    /// One of [`CONSENT_GIVERS`]: recorded with the request, not in it.
+    pub tracing_consent: String,
     #[serde(flatten)]
     pub child: IdentityFields,
 }
@@ -357,6 +372,7 @@ mod tests {
                 ..Default::default()
             },
             accompaniment: "unaccompanied".into(),
+            tracing_consent: "child".into(),
             found_place: "Lesvos".into(),
             found_country: "gr".into(),
         };

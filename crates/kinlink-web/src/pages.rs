@@ -8,8 +8,8 @@ use maud::{DOCTYPE, Markup, html};
 use serde_json::{Map, Value};
 
 use crate::form::{
-    self, ACCOMPANIMENTS, CALENDARS, CaseForm, Choice, IdentityFields, MATCH_FIELDS, MATCH_STATUSES, Problem,
-    RELATIONS, SEXES, TRACING_STATUSES, TracingForm,
+    self, ACCOMPANIMENTS, CALENDARS, CONSENT_GIVERS, CaseForm, Choice, IdentityFields, MATCH_FIELDS,
+    MATCH_STATUSES, Problem, RELATIONS, SEXES, TRACING_STATUSES, TracingForm,
 };
 use crate::i18n::{LANGUAGES, Tr};
 
@@ -385,6 +385,7 @@ pub fn new_case(ctx: &Ctx, f: &CaseForm, found: &[Problem], validation: &[String
                 (select(ctx, "accompaniment", "field-accompaniment", ACCOMPANIMENTS, &f.accompaniment))
                 (field(ctx, "found_place", "field-found-place", None, &f.found_place, FieldKind::Text))
                 (field(ctx, "found_country", "field-found-country", Some("field-nationality-hint"), &f.found_country, FieldKind::Code))
+                (select(ctx, "tracing_consent", "field-tracing-consent", CONSENT_GIVERS, &f.tracing_consent))
             }
             button type="submit" { (ctx.t("case-save")) }
         }
@@ -407,6 +408,7 @@ pub fn new_tracing_request(ctx: &Ctx, f: &TracingForm, found: &[Problem], valida
                 }
                 (select(ctx, "relation", "field-relation", RELATIONS, &f.relation))
                 (field(ctx, "phone", "field-phone", None, &f.phone, FieldKind::Text))
+                (select(ctx, "tracing_consent", "field-tracing-consent", CONSENT_GIVERS, &f.tracing_consent))
             }
             h2 { (ctx.t("tracing-sought-child")) }
             (identity_fields(ctx, &f.child))

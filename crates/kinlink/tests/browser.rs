@@ -434,6 +434,7 @@ async fn register_trace_and_confirm_in_arabic_and_french_and_the_firewall_holds_
     fill(c, "nationality", "AF").await;
     fill(c, "language", "ps").await;
     choose(c, "accompaniment", "unaccompanied").await;
+    choose(c, "tracing_consent", "child").await;
     fill(c, "found_place", "Lesvos").await;
     fill(c, "found_country", "GR").await;
     shot(c, "ar-new-case").await;
@@ -468,6 +469,7 @@ async fn register_trace_and_confirm_in_arabic_and_french_and_the_firewall_holds_
     assert_eq!(title(c).await, "Nouvelle demande de recherche");
     fill(c, "inquirer_original", "Gul Bibi").await;
     choose(c, "relation", "mother").await;
+    choose(c, "tracing_consent", "parent").await;
     fill(c, "given_original", "Ahmad").await;
     fill(c, "family_original", "Rahimi").await;
     choose(c, "sex", "male").await;

@@ -759,6 +759,26 @@ fn catch_up(n: usize, request_via: &Server, case_via: &Server, limit: Duration) 
     assert_eq!(status, 201, "{request}");
     let (status, case) = case_via.post("/api/v1/cases", &case);
     assert_eq!(status, 201, "{case}");
+    // Only records with a tracing consent are matched; each through its own process.
+    for (server, path) in [
+        (
+            request_via,
+            format!(
+                "/api/v1/tracing-requests/{}/consents",
+                request["id"].as_str().expect("id")
+            ),
+        ),
+        (
+            case_via,
+            format!("/api/v1/cases/{}/consents", case["id"].as_str().expect("id")),
+        ),
+    ] {
+        let (status, consent) = server.post(
+            &path,
+            &json!({"purpose": "tracing", "given_by": "child", "language": "en"}),
+        );
+        assert_eq!(status, 201, "{consent}");
+    }
     let written = std::time::Instant::now();
     let path = format!(
         "/api/v1/tracing-requests/{}/matches",
@@ -798,7 +818,7 @@ fn two_servers_with_matching() -> Option<(PgDatabase, TempDir, [Server; 2])> {
     let token = support::init_scoped(
         tmp.path(),
         &args,
-        &["child_case", "tracing_request", "match_proposal"],
+        &["child_case", "tracing_request", "match_proposal", "consent"],
     );
     let servers = [
         Server::start(tmp.path(), &args, &token),

@@ -21,7 +21,7 @@ use kinlink_auth::token::TokenScope;
 use kinlink_core::{ChildCase, RecordKind, RecordNumber, TracingRequest, latest_today};
 use kinlink_match::names::{Level, NameKey, compare_names};
 use kinlink_policy::{AccessRequest, Action, Resource, View, authorize};
-use kinlink_store::{MatchId, Records, StoredRecord};
+use kinlink_store::{ConsentGiver, ConsentPurpose, MatchId, NewConsent, Records, StoredRecord};
 use kinlink_web::form::{CaseForm, ReviewForm, TracingForm};
 use kinlink_web::pages::{self, Alert, Ctx, MatchLink, Meta, Notice, Revision, Summary};
 use kinlink_web::{Markup, Tr};
@@ -191,6 +191,42 @@ pub(crate) async fn form_csrf_token(request: Request) -> (Option<String>, Reques
         .find(|(name, _)| name == "csrf_token")
         .map(|(_, value)| value.into_owned());
     (token, Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The tracing consent chosen on a registration form, recorded beside the
+/// new record (given now, in the language of the page) when the caller may
+/// record consents for this purpose. The record is stored either way; a
+/// consent that could not be recorded is left to the consent API, as the
+/// case page shows none.
+async fn record_tracing_consent(
+    state: &AppState,
+    auth: &Authorized,
+    ctx: &Ctx,
+    kind: RecordKind,
+    id: kinlink_core::RecordId,
+    given_by: &str,
+) {
+    let Ok(given_by) = serde_json::from_value::<ConsentGiver>(Value::String(given_by.to_owned())) else {
+        return; // "not yet given", or not one of the choices
+    };
+    if also(auth, Resource::Consent, Action::Create).is_none() {
+        return;
+    }
+    let consent = NewConsent {
+        purpose: ConsentPurpose::Tracing,
+        given_by,
+        given_at: Utc::now(),
+        language: ctx.tr.lang.code.to_owned(),
+        interpreter: None,
+    };
+    match state
+        .store
+        .record_consent(kind, id, &consent, &auth.actor())
+        .await
+    {
+        Ok(_) => state.matcher.notify(),
+        Err(e) => tracing::warn!(error = %e, "the tracing consent of a new record was not recorded"),
+    }
 }
 
 /// A form body; fields it lacks or cannot read keep their defaults (every
@@ -619,7 +655,18 @@ async fn create_case(
         }
     };
     match create_from_json::<ChildCase>(&state, &auth, json).await {
-        Ok(stored) => see_other(&format!("/cases/{}", stored.meta.number)),
+        Ok(stored) => {
+            record_tracing_consent(
+                &state,
+                &auth,
+                &ctx,
+                RecordKind::ChildCase,
+                stored.meta.id,
+                &input.tracing_consent,
+            )
+            .await;
+            see_other(&format!("/cases/{}", stored.meta.number))
+        }
         Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => html(
             StatusCode::UNPROCESSABLE_ENTITY,
             pages::new_case(&ctx, &input, &[], &validation_lines(&e)),
@@ -752,7 +799,18 @@ async fn create_tracing_request(
         }
     };
     match create_from_json::<TracingRequest>(&state, &auth, json).await {
-        Ok(stored) => see_other(&format!("/tracing-requests/{}", stored.meta.number)),
+        Ok(stored) => {
+            record_tracing_consent(
+                &state,
+                &auth,
+                &ctx,
+                RecordKind::TracingRequest,
+                stored.meta.id,
+                &input.tracing_consent,
+            )
+            .await;
+            see_other(&format!("/tracing-requests/{}", stored.meta.number))
+        }
         Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => html(
             StatusCode::UNPROCESSABLE_ENTITY,
             pages::new_tracing_request(&ctx, &input, &[], &validation_lines(&e)),
