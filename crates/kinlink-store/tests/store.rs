@@ -2496,6 +2496,45 @@ async fn bodies_are_sealed_and_bound_to_their_record(store: Arc<dyn Store>, raw:
             assert!(!contains(&value, b"given"), "{table}.{column} holds JSON");
         }
     }
+    // A case file and its history are sealed with the case's key, bound to the case file.
+    let file_body = format!(r#"{{"views":"{SECRET_GIVEN}"}}"#);
+    store
+        .create_case_file(a.meta.id, &file_body, &actor())
+        .await
+        .expect("file");
+    store
+        .update_case_file(
+            a.meta.id,
+            1,
+            &file_body,
+            CaseCommand {
+                kind: "record_views",
+                body: &file_body,
+            },
+            &[],
+            &actor(),
+        )
+        .await
+        .expect("file updated");
+    for (table, column) in [("case_files", "body"), ("case_file_events", "command")] {
+        let values = raw.column_bytes(table, column).await;
+        assert!(!values.is_empty());
+        for value in values {
+            assert!(value.starts_with(b"kl1:"), "{table}.{column} is not sealed");
+            assert!(
+                !contains(&value, SECRET_GIVEN.as_bytes()),
+                "{table}.{column} holds the name"
+            );
+        }
+    }
+    let file = store
+        .get_case_file(a.meta.id)
+        .await
+        .expect("reads")
+        .expect("file");
+    assert_eq!(file.body, file_body);
+    let history = store.case_file_history(a.meta.id).await.expect("history");
+    assert_eq!(history[0].command, file_body);
     let read = cases.get(a.meta.id).await.expect("reads").expect("found");
     assert_eq!(read.record, case(&format!("{SECRET_GIVEN} Maryam")).into_inner());
     let history = cases.history(a.meta.id).await.expect("history");
@@ -2544,6 +2583,10 @@ async fn erasure_shreds_a_record_and_its_history(store: Arc<dyn Store>, raw: Raw
         .update(a.meta.id, 1, case("Amina"), &actor())
         .await
         .expect("updated");
+    store
+        .create_case_file(a.meta.id, r#"{"stage":"identified"}"#, &actor())
+        .await
+        .expect("file");
     let kept = cases.create(case("Ali"), &actor()).await.expect("created");
     let dpo = Actor::new("dpo").with_purpose(Purpose::DataProtectionReview);
     assert!(matches!(
@@ -2572,6 +2615,11 @@ async fn erasure_shreds_a_record_and_its_history(store: Arc<dyn Store>, raw: Raw
     ));
     assert!(matches!(
         store.history(RecordKind::ChildCase, a.meta.id).await,
+        Err(StoreError::Erased { .. })
+    ));
+    // Its case file was sealed with the same key: shredded with it.
+    assert!(matches!(
+        store.get_case_file(a.meta.id).await,
         Err(StoreError::Erased { .. })
     ));
     assert!(matches!(
