@@ -626,10 +626,14 @@ fn validation_lines(error: &ApiError) -> Vec<String> {
 async fn create_from_json<T: ApiRecord>(
     state: &AppState,
     auth: &Authorized,
+    ctx: &Ctx,
     json: Value,
+    tracing_consent: &str,
 ) -> Result<StoredRecord<T>, ApiError> {
     let record: T = crate::extract::parse_json(json.to_string().as_bytes())?;
-    crate::records::create_record(state, auth, record).await
+    let stored = crate::records::create_record(state, auth, record).await?;
+    record_tracing_consent(state, auth, ctx, T::KIND, stored.meta.id, tracing_consent).await;
+    Ok(stored)
 }
 
 /// Register a child from the form
@@ -654,19 +658,8 @@ async fn create_case(
             );
         }
     };
-    match create_from_json::<ChildCase>(&state, &auth, json).await {
-        Ok(stored) => {
-            record_tracing_consent(
-                &state,
-                &auth,
-                &ctx,
-                RecordKind::ChildCase,
-                stored.meta.id,
-                &input.tracing_consent,
-            )
-            .await;
-            see_other(&format!("/cases/{}", stored.meta.number))
-        }
+    match create_from_json::<ChildCase>(&state, &auth, &ctx, json, &input.tracing_consent).await {
+        Ok(stored) => see_other(&format!("/cases/{}", stored.meta.number)),
         Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => html(
             StatusCode::UNPROCESSABLE_ENTITY,
             pages::new_case(&ctx, &input, &[], &validation_lines(&e)),
@@ -798,19 +791,8 @@ async fn create_tracing_request(
             );
         }
     };
-    match create_from_json::<TracingRequest>(&state, &auth, json).await {
-        Ok(stored) => {
-            record_tracing_consent(
-                &state,
-                &auth,
-                &ctx,
-                RecordKind::TracingRequest,
-                stored.meta.id,
-                &input.tracing_consent,
-            )
-            .await;
-            see_other(&format!("/tracing-requests/{}", stored.meta.number))
-        }
+    match create_from_json::<TracingRequest>(&state, &auth, &ctx, json, &input.tracing_consent).await {
+        Ok(stored) => see_other(&format!("/tracing-requests/{}", stored.meta.number)),
         Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => html(
             StatusCode::UNPROCESSABLE_ENTITY,
             pages::new_tracing_request(&ctx, &input, &[], &validation_lines(&e)),
